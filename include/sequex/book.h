@@ -1,0 +1,115 @@
+/*
+ * sequex/book.h - order and price-level pools and the spot order book
+ * structure: per market and side, an AVL tree of price levels keyed by
+ * price, threaded into a doubly linked list in price order with the best
+ * level cached (O(1) best price, O(log levels) to create or delete a
+ * level, O(1) to append to or unlink from a level's FIFO queue).
+ *
+ * Everything is addressed by 32-bit handles into pools allocated once; no
+ * function here allocates after sx_pools_init. Owned by the engine's
+ * thread. Matching rules live in engine.c; this module keeps structure
+ * (queues, level totals, tree) consistent and nothing else.
+ */
+#ifndef SEQUEX_BOOK_H
+#define SEQUEX_BOOK_H
+
+#include <stdint.h>
+
+#include "sequex/types.h"
+
+#define SX_NIL UINT32_MAX
+
+/* A resting (or being-placed) order. */
+struct sx_order {
+	uint64_t id;
+	int64_t price;     /* ticks (0 for market orders) */
+	int64_t remaining; /* lots still open */
+	int64_t filled;    /* lots filled so far */
+	int64_t locked;    /* minor units held for it (quote for buys, base for sells) */
+	uint32_t user;     /* account handle */
+	uint32_t level;    /* level handle while resting, else SX_NIL */
+	uint32_t prev, next;   /* FIFO neighbours within the level */
+	uint32_t uprev, unext; /* the owner's open-order list */
+	uint16_t market;
+	uint8_t side, otype, tif, stp;
+	uint8_t coid_len;
+	uint8_t _pad;
+};
+
+struct sx_level {
+	int64_t price;
+	int64_t total;     /* sum of remaining of its orders, lots */
+	uint32_t head, tail; /* oldest, newest order */
+	uint32_t count;    /* orders */
+	uint32_t lo, hi;   /* neighbouring levels by price */
+	uint32_t left, right; /* AVL children */
+	int32_t height;
+};
+
+struct sx_book {
+	uint32_t root[2];    /* per side (enum sx_side) */
+	uint32_t best[2];    /* highest bid level, lowest ask level */
+	uint32_t nlevels[2];
+	uint32_t norders[2];
+};
+
+struct sx_pools {
+	struct sx_order *orders;
+	char (*coids)[SX_COID_MAX]; /* client order id of order h, coid_len bytes */
+	struct sx_level *levels;
+	uint32_t order_cap, level_cap;
+	uint32_t order_free, level_free; /* free lists threaded through next / head */
+	uint32_t orders_used, levels_used;
+};
+
+/* Allocate the pools. Returns 0 or -ENOMEM. */
+int sx_pools_init(struct sx_pools *p, uint32_t order_cap, uint32_t level_cap);
+void sx_pools_free(struct sx_pools *p);
+
+/* An order slot, or SX_NIL when the pool is empty. The slot is zeroed
+ * except for its links (all SX_NIL). */
+uint32_t sx_order_alloc(struct sx_pools *p);
+void sx_order_release(struct sx_pools *p, uint32_t h);
+
+/* An empty book. */
+void sx_book_init(struct sx_book *b);
+
+/*
+ * Append order h (its price and side set, not resting) at the tail of the
+ * level of its price, creating the level when needed (the level pool is
+ * sized so this cannot fail: SX_ASSERT).
+ */
+void sx_book_add(struct sx_pools *p, struct sx_book *b, uint32_t h);
+
+/* Unlink resting order h from its level; an emptied level is deleted. */
+void sx_book_remove(struct sx_pools *p, struct sx_book *b, uint32_t h);
+
+/* Lower resting order h's remaining by lots (> 0, <= remaining) in place,
+ * keeping its place in the queue; the level total follows. The order is
+ * not removed when it reaches zero (the caller removes it). */
+static inline void sx_book_reduce(struct sx_pools *p, uint32_t h, int64_t lots)
+{
+	struct sx_order *o = &p->orders[h];
+	o->remaining -= lots;
+	p->levels[o->level].total -= lots;
+}
+
+/* The level at price on side, or SX_NIL. O(log levels). */
+uint32_t sx_book_find(const struct sx_pools *p, const struct sx_book *b,
+		      enum sx_side side, int64_t price);
+
+/* The next level away from the best on side, or SX_NIL. */
+static inline uint32_t sx_level_worse(const struct sx_pools *p, uint32_t lv,
+				      enum sx_side side)
+{
+	return side == SX_BUY ? p->levels[lv].lo : p->levels[lv].hi;
+}
+
+/*
+ * Check the structure of one book (tree order and balance, list links,
+ * level totals and counts, best cache). Returns 0 or a negative line
+ * number identifying the failed check. O(orders + levels): tests only.
+ */
+int sx_book_check(const struct sx_pools *p, const struct sx_book *b);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * sequex/engine.h - the deterministic state machine: accounts, spot order
+ * books and matching (spec/semantics.md §1-3, §5).
+ *
+ * Threading: an engine is owned by exactly one thread (the sequencer, or a
+ * replica, or a test); no function here may be called concurrently on the
+ * same engine. sx_engine_apply never allocates, makes no syscall, takes no
+ * lock and uses no floating point: every pool is sized at creation.
+ *
+ * Determinism: the output and the next state depend only on the state, the
+ * command record and its sequence number (the clock is the command's ts).
+ */
+#ifndef SEQUEX_ENGINE_H
+#define SEQUEX_ENGINE_H
+
+#include <stdint.h>
+
+#include "sequex/command.h"
+#include "sequex/config.h"
+#include "sequex/output.h"
+
+struct sx_engine;
+
+/*
+ * Create an engine for cfg (which must outlive it and not change), with
+ * every pool allocated now (cfg->max_orders, cfg->max_accounts). Records
+ * go to sink. Returns 0 and *out, or -ENOMEM / -EINVAL (inconsistent
+ * config). The caller owns the engine and frees it with sx_engine_destroy.
+ */
+int sx_engine_create(const struct sx_config *cfg, struct sx_sink sink,
+		     struct sx_engine **out);
+
+/* Free an engine and all its pools. NULL is ignored. */
+void sx_engine_destroy(struct sx_engine *e);
+
+/*
+ * Apply one command with sequence number seq (strictly increasing, from 1).
+ * Emits the command's records through the sink, the SX_OUT_REPLY last.
+ * Rejections are results (reply.code), never failures; an invariant
+ * violation aborts through SX_ASSERT.
+ */
+void sx_engine_apply(struct sx_engine *e, uint64_t seq, const struct sx_cmd *cmd);
+
+/* Read-only views for tools and tests (not for the command path). */
+
+/* Number of user accounts (system accounts excluded). */
+uint32_t sx_engine_user_count(const struct sx_engine *e);
+
+/* Number of resting orders over all books. */
+uint32_t sx_engine_order_count(const struct sx_engine *e);
+
+/* Number of price levels on one side of a market's book. */
+uint32_t sx_engine_level_count(const struct sx_engine *e, uint16_t market,
+			       enum sx_side side);
+
+/* Best price (ticks) of one side, or 0 when that side is empty. */
+int64_t sx_engine_best_price(const struct sx_engine *e, uint16_t market,
+			     enum sx_side side);
+
+/*
+ * Balance of an account (handle, including the system accounts) in an
+ * asset. Returns 0, or -ENOENT for an unknown account or asset.
+ */
+int sx_engine_balance(const struct sx_engine *e, uint32_t account,
+		      uint16_t asset, int64_t *available, int64_t *locked);
+
+/* The account handle of a user id, or SX_ACCT_NONE. */
+uint32_t sx_engine_find_user(const struct sx_engine *e, const char *user,
+			     size_t len);
+
+/*
+ * Net amount of an asset that entered the system (deposits + demo credits
+ * - withdrawals); conservation says it equals the sum of all balances.
+ */
+__int128 sx_engine_supply(const struct sx_engine *e, uint16_t asset);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * sequex/output.h - what the state machine produces: fixed-size 128-byte
+ * records, emitted in order through a sink while a command is applied.
+ *
+ * For each command the engine emits, in this order:
+ *   - SX_OUT_ACCOUNT for each account it creates (names travel once, so
+ *     later records carry 32-bit account handles; consumers keep their own
+ *     handle -> name table),
+ *   - its events (SX_OUT_EV_*) in the order of spec/commands.md,
+ *   - query items (SX_OUT_IT_*) that make up a query reply's data,
+ *   - exactly one SX_OUT_REPLY, always last: it closes the command.
+ * Records are copied by value (into rings later); nothing points into
+ * engine memory.
+ */
+#ifndef SEQUEX_OUTPUT_H
+#define SEQUEX_OUTPUT_H
+
+#include <stdint.h>
+
+#include "sequex/types.h"
+
+/* Account handles of the system accounts (signed balances allowed). */
+#define SX_ACCT_HOUSE 0u
+#define SX_ACCT_INSURANCE 1u
+#define SX_ACCT_FEES 2u
+#define SX_ACCT_FIRST_USER 3u
+#define SX_ACCT_NONE UINT32_MAX
+
+enum sx_out_kind {
+	SX_OUT_REPLY = 1,
+	SX_OUT_ACCOUNT,    /* a new account: handle and name */
+	SX_OUT_EV_ORDER,
+	SX_OUT_EV_TRADE,
+	SX_OUT_EV_BALANCE,
+	SX_OUT_IT_BALANCE, /* CHECK_BALANCE: one per configured asset */
+	SX_OUT_IT_LEVEL,   /* GET_DEPTH: bids best first, then asks best first */
+	SX_OUT_IT_ORDER,   /* the order an order command is about; CHECK_OPEN_ORDERS rows */
+};
+
+/* An order as events and replies show it. */
+struct sx_order_view {
+	uint64_t id;
+	int64_t price;   /* ticks; 0 for market orders */
+	int64_t qty;     /* lots: filled + what still rests or could have rested */
+	int64_t filled;  /* lots */
+	int64_t remaining; /* lots still resting (0 once finished) */
+	uint32_t user;   /* account handle */
+	uint16_t market;
+	uint8_t side, otype, tif, status; /* enums of types.h */
+	uint8_t coid_len;
+	char coid[SX_COID_MAX];
+};
+
+struct sx_trade_view {
+	uint64_t trade_id;
+	uint64_t maker_order, taker_order;
+	int64_t price; /* ticks */
+	int64_t qty;   /* lots */
+	int64_t maker_fee, taker_fee; /* quote minor units */
+	uint32_t maker_user, taker_user;
+	uint16_t market;
+	uint8_t taker_side;
+};
+
+struct sx_balance_view {
+	int64_t available, locked; /* minor units */
+	uint32_t account;
+	uint16_t asset;
+};
+
+struct sx_level_view {
+	int64_t price; /* ticks */
+	int64_t qty;   /* lots */
+	uint16_t market;
+	uint8_t side;
+};
+
+struct sx_account_view {
+	uint32_t account;
+	uint8_t len;
+	char name[SX_USERID_MAX];
+};
+
+/*
+ * The reply. ok = code == SX_OK. On rejection field/detail say why and
+ * a, b carry figures for the message (e.g. available and needed amounts of
+ * `asset`). On success the meaning of a, b, c depends on cmd_type:
+ *   DEPOSIT/WITHDRAW: a = available, b = locked of `asset` after the move;
+ *   QUOTE: a = fillable qty (lots), b = notional (quote minor units),
+ *          c = taker fee (quote minor units); market = the market.
+ * Order commands are accompanied by one SX_OUT_IT_ORDER (the order's final
+ * state) and their fills are the command's SX_OUT_EV_TRADE records.
+ */
+struct sx_reply_view {
+	uint8_t cmd_type; /* enum sx_cmd_type (REJECTED: see orig_type) */
+	uint8_t code;     /* enum sx_code */
+	uint8_t field;    /* enum sx_field */
+	uint8_t detail;   /* enum sx_detail */
+	uint8_t reqid_len;
+	uint8_t side;
+	uint8_t orig_type; /* REJECTED: the type the decoder recognised, if any */
+	uint8_t _pad;
+	uint16_t asset;
+	uint16_t market;
+	uint32_t account; /* the user the command named, or SX_ACCT_NONE */
+	int64_t a, b, c;
+	char reqid[SX_REQID_MAX];
+};
+
+struct sx_out {
+	uint8_t kind; /* enum sx_out_kind */
+	uint8_t _pad[7];
+	uint64_t seq;
+	uint64_t ts;
+	union {
+		struct sx_order_view order;
+		struct sx_trade_view trade;
+		struct sx_balance_view balance;
+		struct sx_level_view level;
+		struct sx_account_view account;
+		struct sx_reply_view reply;
+	} u;
+};
+
+_Static_assert(sizeof(struct sx_out) <= 128, "output records stay 128 bytes");
+
+/*
+ * Where the engine writes records. emit is called synchronously on the
+ * sequencer thread for every record in order; it must not call back into
+ * the engine. The record is only valid during the call.
+ */
+struct sx_sink {
+	void (*emit)(void *ctx, const struct sx_out *rec);
+	void *ctx;
+};
+
+#endif
