@@ -18,6 +18,8 @@
 #include "sequex/engine.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1079,6 +1081,145 @@ void sx_engine_destroy(struct sx_engine *e)
 	if (e->coids.slots)
 		sx_hmap_free(&e->coids);
 	free(e);
+}
+
+/* ------------------------------------------------------------------ */
+/* validation                                                          */
+
+__attribute__((format(printf, 3, 4))) static int broken(char *msg, size_t cap,
+							 const char *fmt, ...)
+{
+	if (msg && cap) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg, cap, fmt, ap);
+		va_end(ap);
+	}
+	return -EUCLEAN;
+}
+
+int sx_engine_validate(const struct sx_engine *e, char *msg, size_t cap)
+{
+	const struct sx_accounts *a = &e->acc;
+	const struct sx_pools *p = &e->pools;
+	uint16_t na = a->nassets;
+	size_t nbal = (size_t)a->n * na;
+	i128 *locks = calloc(nbal ? nbal : 1, sizeof(*locks));
+	uint32_t *per_user = calloc(a->n ? a->n : 1, sizeof(*per_user));
+	if (!locks || !per_user) {
+		free(locks);
+		free(per_user);
+		return -ENOMEM;
+	}
+	int rc = 0;
+	uint32_t resting = 0, levels = 0;
+	for (uint16_t mi = 0; mi < e->cfg->nmarkets && rc == 0; mi++) {
+		const struct sx_book *b = &e->books[mi];
+		const struct sx_market_cfg *m = &e->cfg->markets[mi];
+		int r = sx_book_check(p, b);
+		if (r != 0) {
+			rc = broken(msg, cap, "market %s: book structure check failed at book.c:%d",
+				    m->name, -r);
+			break;
+		}
+		if (b->best[SX_BUY] != SX_NIL && b->best[SX_SELL] != SX_NIL &&
+		    p->levels[b->best[SX_BUY]].price >= p->levels[b->best[SX_SELL]].price) {
+			rc = broken(msg, cap, "market %s: crossed book (bid %lld >= ask %lld)", m->name,
+				    (long long)p->levels[b->best[SX_BUY]].price,
+				    (long long)p->levels[b->best[SX_SELL]].price);
+			break;
+		}
+		levels += b->nlevels[0] + b->nlevels[1];
+		for (int s = 0; s < 2 && rc == 0; s++) {
+			for (uint32_t lv = b->best[s]; lv != SX_NIL && rc == 0;
+			     lv = sx_level_worse(p, lv, (enum sx_side)s)) {
+				for (uint32_t h = p->levels[lv].head; h != SX_NIL; h = p->orders[h].next) {
+					const struct sx_order *o = &p->orders[h];
+					resting++;
+					if (o->market != mi || o->user < SX_ACCT_FIRST_USER || o->user >= a->n) {
+						rc = broken(msg, cap, "order %llu: bad market or owner",
+							    (unsigned long long)o->id);
+						break;
+					}
+					int64_t need = order_need(m, o, o->remaining);
+					if (o->locked != need) {
+						rc = broken(msg, cap, "order %llu locks %lld, needs %lld",
+							    (unsigned long long)o->id, (long long)o->locked,
+							    (long long)need);
+						break;
+					}
+					uint16_t asset = o->side == SX_BUY ? m->quote : m->base;
+					locks[(size_t)o->user * na + asset] += o->locked;
+					per_user[o->user]++;
+					if (sx_hmap_get(&e->order_ids, o->id) != h) {
+						rc = broken(msg, cap, "order %llu missing from the id index",
+							    (unsigned long long)o->id);
+						break;
+					}
+					if (o->coid_len &&
+					    coid_find(e, o->user, p->coids[h], o->coid_len) != h) {
+						rc = broken(msg, cap, "order %llu missing from the client-id index",
+							    (unsigned long long)o->id);
+						break;
+					}
+					if (o->id == 0 || o->id >= e->next_order_id) {
+						rc = broken(msg, cap, "order id %llu out of range",
+							    (unsigned long long)o->id);
+						break;
+					}
+				}
+			}
+		}
+	}
+	if (rc == 0 && (resting != e->order_ids.count || resting != p->orders_used ||
+			levels != p->levels_used))
+		rc = broken(msg, cap,
+			    "pool/index counts disagree: %u resting, %u ids, %u order slots, %u levels, %u level slots",
+			    resting, e->order_ids.count, p->orders_used, levels, p->levels_used);
+	uint32_t with_coid = 0;
+	for (uint32_t u = 0; rc == 0 && u < a->n; u++) {
+		uint32_t cnt = 0;
+		for (uint32_t h = a->ofirst[u], prev = SX_NIL; h != SX_NIL; prev = h, h = p->orders[h].unext) {
+			if (++cnt > per_user[u] || p->orders[h].user != u || p->orders[h].uprev != prev ||
+			    p->orders[h].level == SX_NIL) {
+				rc = broken(msg, cap, "account %u: open-order list is inconsistent", u);
+				break;
+			}
+			with_coid += p->orders[h].coid_len > 0;
+		}
+		if (rc == 0 && cnt != per_user[u])
+			rc = broken(msg, cap, "account %u: list has %u orders, books have %u", u, cnt,
+				    per_user[u]);
+	}
+	if (rc == 0 && with_coid != e->coids.count)
+		rc = broken(msg, cap, "client-id index has %u entries for %u orders", e->coids.count,
+			    with_coid);
+	for (uint16_t s = 0; rc == 0 && s < na; s++) {
+		i128 sum = 0;
+		for (uint32_t u = 0; u < a->n; u++) {
+			const struct sx_balance *bl = &a->bal[(size_t)u * na + s];
+			sum += (i128)bl->available + bl->locked;
+			if (bl->locked != locks[(size_t)u * na + s]) {
+				rc = broken(msg, cap, "account %u asset %s: locked %lld, orders hold %lld", u,
+					    e->cfg->assets[s].name, (long long)bl->locked,
+					    (long long)locks[(size_t)u * na + s]);
+				break;
+			}
+			if (u >= SX_ACCT_FIRST_USER && (bl->available < 0 || bl->locked < 0)) {
+				rc = broken(msg, cap, "account %u asset %s: negative balance", u,
+					    e->cfg->assets[s].name);
+				break;
+			}
+		}
+		if (rc == 0 && sum != e->supply[s])
+			rc = broken(msg, cap, "asset %s: balances sum to %lld, supply is %lld",
+				    e->cfg->assets[s].name, (long long)sum, (long long)e->supply[s]);
+	}
+	free(locks);
+	free(per_user);
+	if (rc == 0 && msg && cap)
+		msg[0] = 0;
+	return rc;
 }
 
 uint32_t sx_engine_user_count(const struct sx_engine *e)

@@ -12,7 +12,7 @@ cfg=""
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 # shellcheck disable=SC2086
-"$sequex" replay $cfg "$base.jsonl" > "$out"
+"$sequex" replay --validate $cfg "$base.jsonl" > "$out"
 if [ "${SEQUEX_UPDATE:-0}" = 1 ]; then
   cp "$out" "$base.expected"
   echo "updated $base.expected"

@@ -41,6 +41,20 @@ void sx_engine_destroy(struct sx_engine *e);
  */
 void sx_engine_apply(struct sx_engine *e, uint64_t seq, const struct sx_cmd *cmd);
 
+/*
+ * Check every invariant of the state (spec/semantics.md §2-3): each book's
+ * structure (tree, lists, level totals and counts) and no crossed book;
+ * each resting order's lock equals what it can still need; each account's
+ * locked balance equals the sum of its orders' locks; no user balance is
+ * negative; per asset, the sum of all balances (system accounts included)
+ * equals the supply; the id, client-id and per-user indexes hold exactly the
+ * resting orders; pool usage matches. O(accounts x assets + orders); it
+ * allocates scratch memory, so it is for tests, tools and the replica,
+ * never the command path. Returns 0, -ENOMEM, or -EUCLEAN with a
+ * description of the first broken invariant in msg (if msg is not NULL).
+ */
+int sx_engine_validate(const struct sx_engine *e, char *msg, size_t cap);
+
 /* Read-only views for tools and tests (not for the command path). */
 
 /* Number of user accounts (system accounts excluded). */

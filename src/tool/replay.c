@@ -192,19 +192,21 @@ static void print_summary(FILE *f, const struct stats *s, const struct sx_config
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sequex replay [--config FILE] [--summary] FILE.jsonl|-\n"
+		"usage: sequex replay [--config FILE] [--summary] [--validate] FILE.jsonl|-\n"
 		"  Applies one JSON command per line to a fresh engine and prints, for each,\n"
 		"  its reply line followed by its event lines (spec/commands.md).\n"
 		"  --config FILE  engine configuration (default: the embedded demo set-up)\n"
 		"  --summary      print a human-readable summary to standard error at the end\n"
+		"  --validate     check every invariant of the state after every command and\n"
+		"                 stop with status 3 at the first broken one (slow: for tests)\n"
 		"Exit status: 0 (also when commands are rejected), 1 usage or invalid config,\n"
-		"2 unreadable input or output failure.\n");
+		"2 unreadable input or output failure, 3 broken invariant (--validate).\n");
 }
 
 int sx_tool_replay(int argc, char **argv)
 {
 	const char *config_path = NULL, *input = NULL;
-	int summary = 0;
+	int summary = 0, validate = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
@@ -213,6 +215,8 @@ int sx_tool_replay(int argc, char **argv)
 			config_path = argv[++i];
 		} else if (!strcmp(argv[i], "--summary")) {
 			summary = 1;
+		} else if (!strcmp(argv[i], "--validate")) {
+			validate = 1;
 		} else if (argv[i][0] == '-' && argv[i][1] != 0) {
 			fprintf(stderr, "sequex replay: unknown option '%s'\n", argv[i]);
 			usage(stderr);
@@ -307,6 +311,16 @@ int sx_tool_replay(int argc, char **argv)
 			fprintf(stderr, "sequex replay: writing output: %s\n", strerror(errno));
 			status = 2;
 			goto done;
+		}
+		if (validate) {
+			char why[512];
+			if (sx_engine_validate(e, why, sizeof(why)) != 0) {
+				fflush(stdout);
+				fprintf(stderr, "sequex replay: invariant broken after seq %llu: %s\n",
+					(unsigned long long)seq, why);
+				status = 3;
+				goto done;
+			}
 		}
 		const struct sx_reply_view *rp = &col.recs[col.n - 1].u.reply;
 		st.commands++;
