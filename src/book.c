@@ -1,11 +1,14 @@
 /*
- * book.c - pools of orders and levels, and the per-side AVL tree of price
- * levels threaded into a price-ordered list (see sequex/book.h).
+ * book.c - pools of orders and levels, and the per-side price ladder with
+ * its AVL overflow tree, threaded into a price-ordered list (see
+ * sequex/book.h).
  *
  * Invariants kept here: a level exists iff it has at least one order; its
- * total is the sum of its orders' remaining and count their number; the
- * tree is a balanced BST by price; lo/hi link every level of a side in
- * price order; best is the highest bid / lowest ask. Engine thread only.
+ * total is the sum of its orders' remaining and count their number; a
+ * level is either in the ladder window (height 0, slot and bit set) or in
+ * the tree (height >= 1, price outside the window); the tree is a balanced
+ * BST by price; lo/hi link every level of a side in price order; best is
+ * the highest bid / lowest ask. Engine thread only.
  */
 #include "sequex/book.h"
 
@@ -18,10 +21,13 @@ int sx_pools_init(struct sx_pools *p, uint32_t order_cap, uint32_t level_cap)
 	memset(p, 0, sizeof(*p));
 	if (order_cap == 0 || order_cap >= SX_NIL || level_cap == 0 || level_cap >= SX_NIL)
 		return -EINVAL;
-	p->orders = calloc(order_cap, sizeof(*p->orders));
+	p->orders = aligned_alloc(64, ((size_t)order_cap * sizeof(*p->orders) + 63) & ~(size_t)63);
+	if (p->orders)
+		memset(p->orders, 0, (size_t)order_cap * sizeof(*p->orders));
+	p->ulinks = calloc(order_cap, sizeof(*p->ulinks));
 	p->coids = calloc(order_cap, sizeof(*p->coids));
 	p->levels = calloc(level_cap, sizeof(*p->levels));
-	if (!p->orders || !p->coids || !p->levels) {
+	if (!p->orders || !p->ulinks || !p->coids || !p->levels) {
 		sx_pools_free(p);
 		return -ENOMEM;
 	}
@@ -39,6 +45,7 @@ int sx_pools_init(struct sx_pools *p, uint32_t order_cap, uint32_t level_cap)
 void sx_pools_free(struct sx_pools *p)
 {
 	free(p->orders);
+	free(p->ulinks);
 	free(p->coids);
 	free(p->levels);
 	memset(p, 0, sizeof(*p));
@@ -52,7 +59,8 @@ uint32_t sx_order_alloc(struct sx_pools *p)
 	struct sx_order *o = &p->orders[h];
 	p->order_free = o->next;
 	memset(o, 0, sizeof(*o));
-	o->level = o->prev = o->next = o->uprev = o->unext = SX_NIL;
+	o->level = o->prev = o->next = SX_NIL;
+	p->ulinks[h].prev = p->ulinks[h].next = SX_NIL;
 	p->orders_used++;
 	return h;
 }
@@ -92,12 +100,98 @@ static void level_release(struct sx_pools *p, uint32_t h)
 	p->levels_used--;
 }
 
-void sx_book_init(struct sx_book *b)
+int sx_book_init(struct sx_book *b)
 {
+	memset(b, 0, sizeof(*b));
 	for (int s = 0; s < 2; s++) {
 		b->root[s] = b->best[s] = SX_NIL;
-		b->nlevels[s] = b->norders[s] = 0;
+		struct sx_ladder *l = &b->lad[s];
+		l->slot = malloc(SX_LADDER_W * sizeof(*l->slot));
+		l->bits = calloc(SX_LADDER_W / 64, sizeof(*l->bits));
+		if (!l->slot || !l->bits) {
+			sx_book_free(b);
+			return -ENOMEM;
+		}
+		memset(l->slot, 0xff, SX_LADDER_W * sizeof(*l->slot));
 	}
+	return 0;
+}
+
+void sx_book_free(struct sx_book *b)
+{
+	for (int s = 0; s < 2; s++) {
+		free(b->lad[s].slot);
+		free(b->lad[s].bits);
+		b->lad[s].slot = NULL;
+		b->lad[s].bits = NULL;
+	}
+}
+
+/* ---- ladder: direct slots and a two-level bitmap ---- */
+
+static inline bool lad_in(const struct sx_ladder *l, int64_t price)
+{
+	return (uint64_t)(price - l->base) < SX_LADDER_W;
+}
+
+static inline void lad_set(struct sx_ladder *l, uint32_t i)
+{
+	l->bits[i >> 6] |= 1ull << (i & 63);
+	l->sum[i >> 12] |= 1ull << ((i >> 6) & 63);
+}
+
+static inline void lad_clear(struct sx_ladder *l, uint32_t i)
+{
+	uint32_t w = i >> 6;
+	l->bits[w] &= ~(1ull << (i & 63));
+	if (l->bits[w] == 0)
+		l->sum[w >> 6] &= ~(1ull << (w & 63));
+}
+
+/* Highest occupied slot < i, or -1. */
+static int64_t lad_prev(const struct sx_ladder *l, uint32_t i)
+{
+	if (i == 0)
+		return -1;
+	i--;
+	uint32_t w = i >> 6;
+	uint64_t m = l->bits[w] & (~0ull >> (63 - (i & 63)));
+	if (m)
+		return (int64_t)((w << 6) + 63 - (uint32_t)__builtin_clzll(m));
+	if (w == 0)
+		return -1;
+	uint32_t wi = w - 1, s = wi >> 6;
+	uint64_t sm = l->sum[s] & (~0ull >> (63 - (wi & 63)));
+	while (!sm) {
+		if (s == 0)
+			return -1;
+		sm = l->sum[--s];
+	}
+	uint32_t wn = (s << 6) + 63 - (uint32_t)__builtin_clzll(sm);
+	return (int64_t)((wn << 6) + 63 - (uint32_t)__builtin_clzll(l->bits[wn]));
+}
+
+/* Lowest occupied slot >= i, or -1. */
+static int64_t lad_next(const struct sx_ladder *l, uint32_t i)
+{
+	if (i >= SX_LADDER_W)
+		return -1;
+	uint32_t w = i >> 6;
+	uint64_t m = l->bits[w] & (~0ull << (i & 63));
+	if (m)
+		return (int64_t)((w << 6) + (uint32_t)__builtin_ctzll(m));
+	uint32_t wi = w + 1;
+	if (wi >= SX_LADDER_W / 64)
+		return -1;
+	uint32_t s = wi >> 6;
+	uint64_t sm = l->sum[s] & (~0ull << (wi & 63));
+	while (!sm) {
+		if (++s >= SX_LADDER_W / 4096)
+			return -1;
+		sm = l->sum[s];
+	}
+	uint32_t wn = (s << 6) + (uint32_t)__builtin_ctzll(sm);
+	return (int64_t)((wn << 6) + (uint32_t)__builtin_ctzll(l->bits[wn]));
 }
 
 /* ---- AVL tree over level handles ---- */
@@ -200,9 +294,36 @@ static uint32_t avl_remove(struct sx_level *L, uint32_t node, uint32_t h)
 	return rebalance(L, node);
 }
 
+/* Tree level with the highest price < price (lower) or lowest > price. */
+static uint32_t tree_neighbour(const struct sx_level *L, uint32_t n, int64_t price, bool lower)
+{
+	uint32_t best = SX_NIL;
+	while (n != SX_NIL) {
+		if (lower) {
+			if (L[n].price < price) {
+				best = n;
+				n = L[n].right;
+			} else {
+				n = L[n].left;
+			}
+		} else {
+			if (L[n].price > price) {
+				best = n;
+				n = L[n].left;
+			} else {
+				n = L[n].right;
+			}
+		}
+	}
+	return best;
+}
+
 uint32_t sx_book_find(const struct sx_pools *p, const struct sx_book *b,
 		      enum sx_side side, int64_t price)
 {
+	const struct sx_ladder *l = &b->lad[side];
+	if (lad_in(l, price))
+		return l->slot[price - l->base];
 	const struct sx_level *L = p->levels;
 	uint32_t n = b->root[side];
 	while (n != SX_NIL) {
@@ -217,9 +338,35 @@ static uint32_t level_create(struct sx_pools *p, struct sx_book *b,
 			     enum sx_side side, int64_t price)
 {
 	struct sx_level *L = p->levels;
+	struct sx_ladder *l = &b->lad[side];
 	uint32_t h = level_alloc(p, price);
 	uint32_t lo = SX_NIL, hi = SX_NIL;
-	b->root[side] = avl_insert(L, b->root[side], h, &lo, &hi);
+	if (b->nlevels[side] == 0 && !lad_in(l, price)) /* an empty side: centre the window */
+		l->base = price > INT64_MIN / 2 ? price - SX_LADDER_W / 2 : price;
+	if (lad_in(l, price)) {
+		uint32_t i = (uint32_t)(price - l->base);
+		L[h].height = 0;
+		l->slot[i] = h;
+		lad_set(l, i);
+		l->count++;
+		int64_t j = lad_prev(l, i);
+		lo = j >= 0 ? l->slot[j] : tree_neighbour(L, b->root[side], price, true);
+		j = lad_next(l, i + 1);
+		hi = j >= 0 ? l->slot[j] : tree_neighbour(L, b->root[side], price, false);
+	} else {
+		b->root[side] = avl_insert(L, b->root[side], h, &lo, &hi);
+		if (l->count) { /* the ladder may hold the nearer neighbour */
+			if (price < l->base) {
+				uint32_t c = l->slot[lad_next(l, 0)];
+				if (hi == SX_NIL || L[c].price < L[hi].price)
+					hi = c;
+			} else {
+				uint32_t c = l->slot[lad_prev(l, SX_LADDER_W)];
+				if (lo == SX_NIL || L[c].price > L[lo].price)
+					lo = c;
+			}
+		}
+	}
 	L[h].lo = lo;
 	L[h].hi = hi;
 	if (lo != SX_NIL)
@@ -237,7 +384,16 @@ static void level_delete(struct sx_pools *p, struct sx_book *b, enum sx_side sid
 			 uint32_t h)
 {
 	struct sx_level *L = p->levels;
-	b->root[side] = avl_remove(L, b->root[side], h);
+	if (L[h].height == 0) {
+		struct sx_ladder *l = &b->lad[side];
+		uint32_t i = (uint32_t)(L[h].price - l->base);
+		SX_ASSERT(l->slot[i] == h);
+		l->slot[i] = SX_NIL;
+		lad_clear(l, i);
+		l->count--;
+	} else {
+		b->root[side] = avl_remove(L, b->root[side], h);
+	}
 	uint32_t lo = L[h].lo, hi = L[h].hi;
 	if (lo != SX_NIL)
 		L[lo].hi = hi;
@@ -305,7 +461,7 @@ static int check_tree(const struct sx_level *L, uint32_t n, int64_t lo, int64_t 
 		*h_out = 0;
 		return 0;
 	}
-	if (L[n].price <= lo || L[n].price >= hi)
+	if (L[n].price <= lo || L[n].price >= hi || L[n].height < 1)
 		return -__LINE__;
 	int32_t hl, hr;
 	int r = check_tree(L, L[n].left, lo, L[n].price, count, &hl);
@@ -329,15 +485,29 @@ int sx_book_check(const struct sx_pools *p, const struct sx_book *b)
 	for (int s = 0; s < 2; s++) {
 		uint32_t nt = 0;
 		int32_t h;
+		const struct sx_ladder *l = &b->lad[s];
 		int r = check_tree(L, b->root[s], INT64_MIN, INT64_MAX, &nt, &h);
 		if (r)
 			return r;
-		if (nt != b->nlevels[s])
+		/* ladder: every occupied slot holds a level of that price, bits agree */
+		uint32_t nl = 0;
+		for (uint32_t w = 0; w < SX_LADDER_W / 64; w++) {
+			if (((l->sum[w >> 6] >> (w & 63)) & 1) != (l->bits[w] != 0))
+				return -__LINE__;
+			for (uint64_t m = l->bits[w]; m; m &= m - 1) {
+				uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(m);
+				uint32_t lv = l->slot[i];
+				nl++;
+				if (lv == SX_NIL || L[lv].price != l->base + i || L[lv].height != 0)
+					return -__LINE__;
+			}
+		}
+		if (nl != l->count || nt + nl != b->nlevels[s])
 			return -__LINE__;
 		/* walk the list from the best, away from it */
 		uint32_t n = 0, orders = 0, prev = SX_NIL;
 		for (uint32_t lv = b->best[s]; lv != SX_NIL; lv = sx_level_worse(p, lv, (enum sx_side)s)) {
-			if (++n > nt)
+			if (++n > b->nlevels[s])
 				return -__LINE__;
 			if (prev != SX_NIL) {
 				if (s == SX_BUY ? L[lv].price >= L[prev].price : L[lv].price <= L[prev].price)
@@ -366,8 +536,21 @@ int sx_book_check(const struct sx_pools *p, const struct sx_book *b)
 			orders += cnt;
 			prev = lv;
 		}
-		if (n != nt || orders != b->norders[s])
+		if (n != b->nlevels[s] || orders != b->norders[s])
 			return -__LINE__;
+	}
+	return 0;
+}
+
+int sx_book_check_slots(const struct sx_book *b)
+{
+	for (int s = 0; s < 2; s++) {
+		const struct sx_ladder *l = &b->lad[s];
+		for (uint32_t i = 0; i < SX_LADDER_W; i++) {
+			bool set = (l->bits[i >> 6] >> (i & 63)) & 1;
+			if (set != (l->slot[i] != SX_NIL))
+				return -__LINE__;
+		}
 	}
 	return 0;
 }

@@ -825,12 +825,16 @@ static void encode_reply(struct w *w, const struct sx_config *cfg, const struct 
 		put(w, "}", 1);
 		return;
 	}
+	/* the order an order command is about: GET_ORDER's item, else the
+	 * last order event of that id (the taker's final state) */
 	const struct sx_order_view *ord = NULL;
-	for (size_t i = 0; i < n; i++)
-		if (recs[i].kind == SX_OUT_IT_ORDER) {
+	for (size_t i = n; i-- > 0;) {
+		if (recs[i].kind == SX_OUT_IT_ORDER ||
+		    (recs[i].kind == SX_OUT_EV_ORDER && recs[i].u.order.id == (uint64_t)rp->a)) {
 			ord = &recs[i].u.order;
 			break;
 		}
+	}
 	switch (rp->cmd_type) {
 	case SX_CMD_DEPOSIT:
 	case SX_CMD_WITHDRAW:

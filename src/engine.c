@@ -52,6 +52,8 @@ enum match_end { MATCH_DONE = 0, MATCH_STP_TAKER, MATCH_NO_FUNDS };
 
 typedef __int128 i128;
 
+#define HOT static inline __attribute__((always_inline))
+
 /* quote minor units of price x qty */
 static inline i128 notional128(const struct sx_market_cfg *m, int64_t price, int64_t qty)
 {
@@ -60,6 +62,10 @@ static inline i128 notional128(const struct sx_market_cfg *m, int64_t price, int
 
 static inline int64_t fee_of(int64_t notional, uint32_t bps)
 {
+	if (bps == 0)
+		return 0;
+	if (notional <= INT64_MAX / SX_BPS_MAX) /* the common case: no 128-bit division */
+		return notional * (int64_t)bps / SX_BPS_MAX;
 	return (int64_t)((i128)notional * bps / SX_BPS_MAX);
 }
 
@@ -72,17 +78,19 @@ static inline uint32_t max_fee_bps(const struct sx_market_cfg *m)
  * Returns -1 when it does not fit an int64. */
 static int64_t buy_need(const struct sx_market_cfg *m, int64_t price, int64_t qty)
 {
-	i128 n = notional128(m, price, qty);
-	if (n > INT64_MAX)
+	int64_t n;
+	if (__builtin_mul_overflow(price, qty, &n) || __builtin_mul_overflow(n, m->unit, &n))
 		return -1;
-	i128 need = n + n * max_fee_bps(m) / SX_BPS_MAX;
-	return need > INT64_MAX ? -1 : (int64_t)need;
+	int64_t need;
+	if (__builtin_add_overflow(n, fee_of(n, max_fee_bps(m)), &need))
+		return -1;
+	return need;
 }
 
 static inline int64_t base_units(const struct sx_market_cfg *m, int64_t qty)
 {
-	i128 v = (i128)qty * m->lot_units;
-	return v > INT64_MAX ? -1 : (int64_t)v;
+	int64_t v;
+	return __builtin_mul_overflow(qty, m->lot_units, &v) ? -1 : v;
 }
 
 /* What a resting order must lock. */
@@ -95,7 +103,7 @@ static int64_t order_need(const struct sx_market_cfg *m, const struct sx_order *
 /* ------------------------------------------------------------------ */
 /* output                                                              */
 
-static inline void emit(struct sx_engine *e, struct sx_out *r, enum sx_out_kind kind)
+HOT void emit(struct sx_engine *e, struct sx_out *r, enum sx_out_kind kind)
 {
 	r->kind = (uint8_t)kind;
 	r->seq = e->seq;
@@ -103,7 +111,7 @@ static inline void emit(struct sx_engine *e, struct sx_out *r, enum sx_out_kind 
 	e->sink.emit(e->sink.ctx, r);
 }
 
-static void order_view(const struct sx_engine *e, uint32_t h, enum sx_status st,
+HOT void order_view(const struct sx_engine *e, uint32_t h, enum sx_status st,
 		       struct sx_order_view *v)
 {
 	const struct sx_order *o = &e->pools.orders[h];
@@ -119,10 +127,10 @@ static void order_view(const struct sx_engine *e, uint32_t h, enum sx_status st,
 	v->tif = o->tif;
 	v->status = (uint8_t)st;
 	v->coid_len = o->coid_len;
-	memcpy(v->coid, e->pools.coids[h], o->coid_len);
+	memcpy(v->coid, e->pools.coids[h], SX_COID_MAX); /* zero past coid_len */
 }
 
-static void emit_order(struct sx_engine *e, uint32_t h, enum sx_status st,
+HOT void emit_order(struct sx_engine *e, uint32_t h, enum sx_status st,
 		       enum sx_out_kind kind)
 {
 	struct sx_out r;
@@ -136,18 +144,18 @@ static inline enum sx_status resting_status(const struct sx_order *o)
 	return o->filled > 0 ? SX_ST_PARTIALLY_FILLED : SX_ST_OPEN;
 }
 
-static void flush_balances(struct sx_engine *e)
+HOT void flush_balances(struct sx_engine *e)
 {
 	struct sx_accounts *a = &e->acc;
 	for (uint32_t i = 0; i < a->ntouched; i++) {
 		const struct sx_touched *t = &a->touched[i];
-		const struct sx_balance *b = &a->bal[t->index];
+		const struct sx_balance *b = sx_bal(a, t->account, t->asset);
 		if (b->available == t->available0 && b->locked == t->locked0)
 			continue;
 		struct sx_out r;
 		memset(&r, 0, sizeof(r));
-		r.u.balance.account = t->index / a->nassets;
-		r.u.balance.asset = (uint16_t)(t->index % a->nassets);
+		r.u.balance.account = t->account;
+		r.u.balance.asset = t->asset;
 		r.u.balance.available = b->available;
 		r.u.balance.locked = b->locked;
 		emit(e, &r, SX_OUT_EV_BALANCE);
@@ -155,13 +163,14 @@ static void flush_balances(struct sx_engine *e)
 	a->ntouched = 0;
 }
 
-static void reply_init(const struct sx_engine *e, struct sx_out *r, uint32_t acct)
+HOT void reply_init(const struct sx_engine *e, struct sx_out *r, uint32_t acct)
 {
 	const struct sx_cmd *c = e->cmd;
 	memset(r, 0, sizeof(*r));
 	r->u.reply.cmd_type = c->type;
 	r->u.reply.reqid_len = c->reqid_len;
-	memcpy(r->u.reply.reqid, c->reqid, c->reqid_len);
+	if (c->reqid_len)
+		memcpy(r->u.reply.reqid, c->reqid, c->reqid_len);
 	r->u.reply.account = acct;
 }
 
@@ -214,13 +223,6 @@ static uint32_t user_resolve(struct sx_engine *e)
 	return acct;
 }
 
-/* The user if it exists (commands that cannot succeed for a new user). */
-static uint32_t user_find(const struct sx_engine *e)
-{
-	const struct sx_cmd *c = e->cmd;
-	return sx_accounts_find(&e->acc, c->user_hash, c->user, c->user_len);
-}
-
 /* The command is accepted: commit a tentative account first (its demo
  * credit is the command's first balance change). */
 static void accept(struct sx_engine *e)
@@ -246,12 +248,12 @@ static void accept(struct sx_engine *e)
 
 static void user_list_add(struct sx_engine *e, uint32_t h)
 {
-	struct sx_order *o = &e->pools.orders[h];
-	uint32_t u = o->user;
-	o->unext = SX_NIL;
-	o->uprev = e->acc.olast[u];
-	if (o->uprev != SX_NIL)
-		e->pools.orders[o->uprev].unext = h;
+	struct sx_ulink *ul = e->pools.ulinks;
+	uint32_t u = e->pools.orders[h].user;
+	ul[h].next = SX_NIL;
+	ul[h].prev = e->acc.olast[u];
+	if (ul[h].prev != SX_NIL)
+		ul[ul[h].prev].next = h;
 	else
 		e->acc.ofirst[u] = h;
 	e->acc.olast[u] = h;
@@ -259,21 +261,38 @@ static void user_list_add(struct sx_engine *e, uint32_t h)
 
 static void user_list_remove(struct sx_engine *e, uint32_t h)
 {
-	struct sx_order *o = &e->pools.orders[h];
-	uint32_t u = o->user;
-	if (o->uprev != SX_NIL)
-		e->pools.orders[o->uprev].unext = o->unext;
+	struct sx_ulink *ul = e->pools.ulinks;
+	uint32_t u = e->pools.orders[h].user;
+	if (ul[h].prev != SX_NIL)
+		ul[ul[h].prev].next = ul[h].next;
 	else
-		e->acc.ofirst[u] = o->unext;
-	if (o->unext != SX_NIL)
-		e->pools.orders[o->unext].uprev = o->uprev;
+		e->acc.ofirst[u] = ul[h].next;
+	if (ul[h].next != SX_NIL)
+		ul[ul[h].next].prev = ul[h].prev;
 	else
-		e->acc.olast[u] = o->uprev;
-	o->uprev = o->unext = SX_NIL;
+		e->acc.olast[u] = ul[h].prev;
+	ul[h].prev = ul[h].next = SX_NIL;
 }
 
 /* ------------------------------------------------------------------ */
 /* order lookup                                                        */
+
+/* Equality of two short byte strings without a libc call. */
+HOT bool same_bytes(const char *x, const char *y, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t a, b;
+		memcpy(&a, x + i, 8);
+		memcpy(&b, y + i, 8);
+		if (a != b)
+			return false;
+	}
+	for (; i < n; i++)
+		if (x[i] != y[i])
+			return false;
+	return true;
+}
 
 static inline uint64_t coid_key(uint32_t acct, const char *coid, size_t len)
 {
@@ -296,24 +315,35 @@ static uint32_t coid_find(const struct sx_engine *e, uint32_t acct, const char *
 	return SX_NIL;
 }
 
-/* A resting order of acct in market by reference, or SX_NIL. */
-static uint32_t order_find(const struct sx_engine *e, uint32_t acct, uint16_t market,
+/*
+ * The command's resting order in market by its reference, or SX_NIL
+ * (another user's order looks unknown). By engine id, the owner is checked
+ * against the command's user without a user lookup.
+ */
+HOT uint32_t order_find(const struct sx_engine *e, uint16_t market,
 			   const struct sx_order_ref *ref)
 {
-	if (acct == SX_ACCT_NONE)
-		return SX_NIL;
+	const struct sx_cmd *c = e->cmd;
 	uint32_t h;
 	if (ref->order_id != 0) {
 		h = sx_hmap_get(&e->order_ids, ref->order_id);
+		if (h == SX_NIL)
+			return SX_NIL;
+		const struct sx_order *o = &e->pools.orders[h];
+		uint32_t u = o->user;
+		const struct sx_accounts *a = &e->acc;
+		if (a->hash[u] != c->user_hash || a->name_len[u] != c->user_len ||
+		    !same_bytes(a->name[u], c->user, c->user_len))
+			return SX_NIL;
 	} else {
+		uint32_t acct = sx_accounts_find(&e->acc, c->user_hash, c->user, c->user_len);
+		if (acct == SX_ACCT_NONE)
+			return SX_NIL;
 		h = coid_find(e, acct, ref->coid, ref->coid_len);
+		if (h == SX_NIL)
+			return SX_NIL;
 	}
-	if (h == SX_NIL)
-		return SX_NIL;
-	const struct sx_order *o = &e->pools.orders[h];
-	if (o->user != acct || o->market != market)
-		return SX_NIL; /* another user's order looks unknown */
-	return h;
+	return e->pools.orders[h].market == market ? h : SX_NIL;
 }
 
 /* Put a new order on the book with its indexes. */
@@ -358,7 +388,7 @@ static void unlock_all(struct sx_engine *e, struct sx_order *o)
 }
 
 /* Move an order's lock to `need` (from or to available). */
-static void relock(struct sx_engine *e, struct sx_order *o, int64_t need)
+HOT void relock(struct sx_engine *e, struct sx_order *o, int64_t need)
 {
 	const struct sx_market_cfg *m = &e->cfg->markets[o->market];
 	uint16_t asset = o->side == SX_BUY ? m->quote : m->base;
@@ -465,9 +495,8 @@ static void fill(struct sx_engine *e, uint32_t th, uint32_t mh, int64_t qty)
 	struct sx_order *mk = &e->pools.orders[mh];
 	const struct sx_market_cfg *m = &e->cfg->markets[t->market];
 	int64_t price = mk->price;
-	i128 n128 = notional128(m, price, qty);
-	SX_ASSERT(n128 <= INT64_MAX);
-	int64_t n = (int64_t)n128;
+	int64_t n;
+	SX_ASSERT(!__builtin_mul_overflow(price, qty, &n) && !__builtin_mul_overflow(n, m->unit, &n));
 	int64_t maker_fee = fee_of(n, m->maker_fee_bps);
 	int64_t taker_fee = fee_of(n, m->taker_fee_bps);
 	if (t->side == SX_BUY) {
@@ -596,13 +625,20 @@ static int64_t protection_price(int64_t best, enum sx_side side, uint32_t bps)
 /* ------------------------------------------------------------------ */
 /* command handlers                                                    */
 
-static void reply_order(struct sx_engine *e, uint32_t h, enum sx_status st)
+/*
+ * Reply to an order command. PLACE/CANCEL/AMEND already emitted the
+ * order's final state as its last SX_OUT_EV_ORDER, which the encoder uses
+ * (reply.a = the order id); GET_ORDER emits it as an SX_OUT_IT_ORDER.
+ */
+HOT void reply_order(struct sx_engine *e, uint32_t h, enum sx_status st)
 {
 	flush_balances(e);
-	emit_order(e, h, st, SX_OUT_IT_ORDER);
+	if (e->cmd->type == SX_CMD_GET_ORDER)
+		emit_order(e, h, st, SX_OUT_IT_ORDER);
 	struct sx_out r;
 	reply_init(e, &r, e->pools.orders[h].user);
 	r.u.reply.market = e->pools.orders[h].market;
+	r.u.reply.a = (int64_t)e->pools.orders[h].id;
 	emit(e, &r, SX_OUT_REPLY);
 }
 
@@ -730,6 +766,7 @@ static void cmd_place(struct sx_engine *e)
 	o->tif = is_limit ? c->tif : SX_IOC;
 	o->stp = c->stp;
 	o->coid_len = c->coid_len;
+	memset(e->pools.coids[h], 0, SX_COID_MAX);
 	memcpy(e->pools.coids[h], c->coid, c->coid_len);
 
 	int64_t limit;
@@ -757,7 +794,7 @@ static void cmd_cancel(struct sx_engine *e)
 	const struct sx_cmd_order *c = &e->cmd->u.order;
 	if (!check_market(e, c->market))
 		return;
-	uint32_t h = order_find(e, user_find(e), c->market, &c->ref);
+	uint32_t h = order_find(e, c->market, &c->ref);
 	if (h == SX_NIL)
 		return reject(e, SX_UNKNOWN_ORDER, SX_F_ORDERID, SX_D_NONE, 0, 0, 0);
 	struct sx_order *o = &e->pools.orders[h];
@@ -779,11 +816,11 @@ static void cmd_amend(struct sx_engine *e)
 		return reject(e, SX_INVALID_QUANTITY, SX_F_QTY, SX_D_NEGATIVE, 0, 0, 0);
 	if (c->has_price && c->price <= 0)
 		return reject(e, SX_INVALID_PRICE, SX_F_PRICE, SX_D_NOT_POSITIVE, 0, 0, 0);
-	uint32_t acct = user_find(e);
-	uint32_t h = order_find(e, acct, c->market, &c->ref);
+	uint32_t h = order_find(e, c->market, &c->ref);
 	if (h == SX_NIL)
 		return reject(e, SX_UNKNOWN_ORDER, SX_F_ORDERID, SX_D_NONE, 0, 0, 0);
 	struct sx_order *o = &e->pools.orders[h];
+	uint32_t acct = o->user;
 	enum sx_side side = (enum sx_side)o->side;
 	int64_t new_price = c->has_price ? c->price : o->price;
 	int64_t new_rem = c->has_qty ? c->qty : o->remaining;
@@ -829,7 +866,7 @@ static void cmd_get_order(struct sx_engine *e)
 	const struct sx_cmd_order *c = &e->cmd->u.order;
 	if (!check_market(e, c->market))
 		return;
-	uint32_t h = order_find(e, user_find(e), c->market, &c->ref);
+	uint32_t h = order_find(e, c->market, &c->ref);
 	if (h == SX_NIL)
 		return reject(e, SX_UNKNOWN_ORDER, SX_F_ORDERID, SX_D_NONE, 0, 0, 0);
 	reply_order(e, h, resting_status(&e->pools.orders[h]));
@@ -901,7 +938,7 @@ static void cmd_check_open_orders(struct sx_engine *e)
 		return reject(e, SX_OVERLOADED, SX_F_USERID, SX_D_NONE, 0, 0, 0);
 	accept(e);
 	flush_balances(e);
-	for (uint32_t h = e->acc.ofirst[acct]; h != SX_NIL; h = e->pools.orders[h].unext)
+	for (uint32_t h = e->acc.ofirst[acct]; h != SX_NIL; h = e->pools.ulinks[h].next)
 		emit_order(e, h, resting_status(&e->pools.orders[h]), SX_OUT_IT_ORDER);
 	struct sx_out r;
 	reply_init(e, &r, acct);
@@ -1063,8 +1100,13 @@ int sx_engine_create(const struct sx_config *cfg, struct sx_sink sink,
 		sx_engine_destroy(e);
 		return rc;
 	}
-	for (uint16_t i = 0; i < cfg->nmarkets; i++)
-		sx_book_init(&e->books[i]);
+	for (uint16_t i = 0; i < cfg->nmarkets; i++) {
+		rc = sx_book_init(&e->books[i]);
+		if (rc != 0) {
+			sx_engine_destroy(e);
+			return rc;
+		}
+	}
 	e->new_acct = SX_ACCT_NONE;
 	*out = e;
 	return 0;
@@ -1076,6 +1118,8 @@ void sx_engine_destroy(struct sx_engine *e)
 		return;
 	sx_accounts_free(&e->acc);
 	sx_pools_free(&e->pools);
+	for (uint16_t i = 0; i < e->cfg->nmarkets; i++)
+		sx_book_free(&e->books[i]);
 	if (e->order_ids.slots)
 		sx_hmap_free(&e->order_ids);
 	if (e->coids.slots)
@@ -1179,8 +1223,8 @@ int sx_engine_validate(const struct sx_engine *e, char *msg, size_t cap)
 	uint32_t with_coid = 0;
 	for (uint32_t u = 0; rc == 0 && u < a->n; u++) {
 		uint32_t cnt = 0;
-		for (uint32_t h = a->ofirst[u], prev = SX_NIL; h != SX_NIL; prev = h, h = p->orders[h].unext) {
-			if (++cnt > per_user[u] || p->orders[h].user != u || p->orders[h].uprev != prev ||
+		for (uint32_t h = a->ofirst[u], prev = SX_NIL; h != SX_NIL; prev = h, h = p->ulinks[h].next) {
+			if (++cnt > per_user[u] || p->orders[h].user != u || p->ulinks[h].prev != prev ||
 			    p->orders[h].level == SX_NIL) {
 				rc = broken(msg, cap, "account %u: open-order list is inconsistent", u);
 				break;

@@ -26,7 +26,8 @@ struct sx_balance {
 
 /* A balance touched by the current command, with its value before. */
 struct sx_touched {
-	uint32_t index; /* account * nassets + asset */
+	uint32_t account;
+	uint16_t asset;
 	int64_t available0, locked0;
 };
 
@@ -92,7 +93,8 @@ static inline struct sx_balance *sx_bal_touch(struct sx_accounts *a, uint32_t ac
 		SX_ASSERT(a->ntouched < a->touched_cap);
 		b->mark = a->epoch;
 		struct sx_touched *t = &a->touched[a->ntouched++];
-		t->index = (uint32_t)i;
+		t->account = acct;
+		t->asset = asset;
 		t->available0 = b->available;
 		t->locked0 = b->locked;
 	}

@@ -1,9 +1,16 @@
 /*
  * sequex/book.h - order and price-level pools and the spot order book
- * structure: per market and side, an AVL tree of price levels keyed by
- * price, threaded into a doubly linked list in price order with the best
- * level cached (O(1) best price, O(log levels) to create or delete a
- * level, O(1) to append to or unlink from a level's FIFO queue).
+ * structure. Per market and side, price levels live in a ladder: a window
+ * of SX_LADDER_W consecutive prices indexed directly (level handle per
+ * price, plus a two-level bitmap to find the neighbouring occupied price),
+ * so finding, creating and deleting a level near the market is O(1).
+ * Levels outside the window go to an AVL tree keyed by price (O(log n)).
+ * All levels of a side are threaded into one doubly linked list in price
+ * order with the best level cached: O(1) best price and next level, O(1)
+ * append to / unlink from a level's FIFO queue.
+ *
+ * The window is placed around the first level of an empty side and stays
+ * put while the side has levels, so tree levels are always outside it.
  *
  * Everything is addressed by 32-bit handles into pools allocated once; no
  * function here allocates after sx_pools_init. Owned by the engine's
@@ -19,7 +26,7 @@
 
 #define SX_NIL UINT32_MAX
 
-/* A resting (or being-placed) order. */
+/* A resting (or being-placed) order: one cache line. */
 struct sx_order {
 	uint64_t id;
 	int64_t price;     /* ticks (0 for market orders) */
@@ -29,11 +36,16 @@ struct sx_order {
 	uint32_t user;     /* account handle */
 	uint32_t level;    /* level handle while resting, else SX_NIL */
 	uint32_t prev, next;   /* FIFO neighbours within the level */
-	uint32_t uprev, unext; /* the owner's open-order list */
 	uint16_t market;
 	uint8_t side, otype, tif, stp;
 	uint8_t coid_len;
 	uint8_t _pad;
+};
+_Static_assert(sizeof(struct sx_order) == 64, "an order is one cache line");
+
+/* The owner's open-order list links of order h (cold: queries, retire). */
+struct sx_ulink {
+	uint32_t prev, next;
 };
 
 struct sx_level {
@@ -42,19 +54,32 @@ struct sx_level {
 	uint32_t head, tail; /* oldest, newest order */
 	uint32_t count;    /* orders */
 	uint32_t lo, hi;   /* neighbouring levels by price */
-	uint32_t left, right; /* AVL children */
-	int32_t height;
+	uint32_t left, right; /* AVL children (tree levels) */
+	int32_t height;    /* AVL height; 0 for a level in the ladder */
+};
+
+#define SX_LADDER_BITS 16
+#define SX_LADDER_W (1u << SX_LADDER_BITS)
+
+struct sx_ladder {
+	int64_t base;      /* price of slot 0 */
+	uint32_t count;    /* levels in the window */
+	uint32_t *slot;    /* [SX_LADDER_W] level handle or SX_NIL */
+	uint64_t *bits;    /* [SX_LADDER_W / 64] occupied slots */
+	uint64_t sum[SX_LADDER_W / 4096]; /* non-zero words of bits */
 };
 
 struct sx_book {
-	uint32_t root[2];    /* per side (enum sx_side) */
+	uint32_t root[2];    /* per side (enum sx_side): tree of out-of-window levels */
 	uint32_t best[2];    /* highest bid level, lowest ask level */
 	uint32_t nlevels[2];
 	uint32_t norders[2];
+	struct sx_ladder lad[2];
 };
 
 struct sx_pools {
 	struct sx_order *orders;
+	struct sx_ulink *ulinks;    /* per order: the owner's open-order list */
 	char (*coids)[SX_COID_MAX]; /* client order id of order h, coid_len bytes */
 	struct sx_level *levels;
 	uint32_t order_cap, level_cap;
@@ -71,8 +96,11 @@ void sx_pools_free(struct sx_pools *p);
 uint32_t sx_order_alloc(struct sx_pools *p);
 void sx_order_release(struct sx_pools *p, uint32_t h);
 
-/* An empty book. */
-void sx_book_init(struct sx_book *b);
+/* An empty book with its ladders allocated. Returns 0 or -ENOMEM. */
+int sx_book_init(struct sx_book *b);
+
+/* Free a book's ladders (not its orders: they belong to the pools). */
+void sx_book_free(struct sx_book *b);
 
 /*
  * Append order h (its price and side set, not resting) at the tail of the
@@ -94,7 +122,7 @@ static inline void sx_book_reduce(struct sx_pools *p, uint32_t h, int64_t lots)
 	p->levels[o->level].total -= lots;
 }
 
-/* The level at price on side, or SX_NIL. O(log levels). */
+/* The level at price on side, or SX_NIL. O(1) in the window, else O(log n). */
 uint32_t sx_book_find(const struct sx_pools *p, const struct sx_book *b,
 		      enum sx_side side, int64_t price);
 
@@ -106,10 +134,14 @@ static inline uint32_t sx_level_worse(const struct sx_pools *p, uint32_t lv,
 }
 
 /*
- * Check the structure of one book (tree order and balance, list links,
- * level totals and counts, best cache). Returns 0 or a negative line
+ * Check the structure of one book (ladder slots and bitmaps, tree order and
+ * balance, list links, level totals and counts, best cache). Returns 0 or a negative line
  * number identifying the failed check. O(orders + levels): tests only.
  */
 int sx_book_check(const struct sx_pools *p, const struct sx_book *b);
+
+/* The check sx_book_check leaves out because it costs O(SX_LADDER_W): no
+ * ladder slot holds a level without its bit set. 0 or a negative line. */
+int sx_book_check_slots(const struct sx_book *b);
 
 #endif

@@ -34,7 +34,7 @@ enum sx_out_kind {
 	SX_OUT_EV_BALANCE,
 	SX_OUT_IT_BALANCE, /* CHECK_BALANCE: one per configured asset */
 	SX_OUT_IT_LEVEL,   /* GET_DEPTH: bids best first, then asks best first */
-	SX_OUT_IT_ORDER,   /* the order an order command is about; CHECK_OPEN_ORDERS rows */
+	SX_OUT_IT_ORDER,   /* GET_ORDER's order; CHECK_OPEN_ORDERS rows */
 };
 
 /* An order as events and replies show it. */
@@ -88,8 +88,10 @@ struct sx_account_view {
  *   DEPOSIT/WITHDRAW: a = available, b = locked of `asset` after the move;
  *   QUOTE: a = fillable qty (lots), b = notional (quote minor units),
  *          c = taker fee (quote minor units); market = the market.
- * Order commands are accompanied by one SX_OUT_IT_ORDER (the order's final
- * state) and their fills are the command's SX_OUT_EV_TRADE records.
+ *   PLACE_ORDER, CANCEL_ORDER, AMEND_ORDER, GET_ORDER: a = the order id.
+ * The order's final state is the command's last SX_OUT_EV_ORDER of that id
+ * (GET_ORDER, which changes nothing, emits it as an SX_OUT_IT_ORDER); the
+ * fills are the command's SX_OUT_EV_TRADE records.
  */
 struct sx_reply_view {
 	uint8_t cmd_type; /* enum sx_cmd_type (REJECTED: see orig_type) */
