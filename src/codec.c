@@ -190,6 +190,11 @@ static int num_field(struct dctx *d, enum key_id k, enum sx_field f, bool requir
 	if (m->type == SX_JSON_NUMBER) {
 		txt = d->buf + m->val_off;
 		n = m->val_len;
+	} else if (m->type == SX_JSON_STRING && !m->val_esc) {
+		/* no escapes: the raw content is the text, of any length (as for a
+		 * JSON number) */
+		txt = d->buf + m->val_off;
+		n = m->val_len;
 	} else if (m->type == SX_JSON_STRING) {
 		long r = sx_json_unescape(d->buf + m->val_off, m->val_len, tmp, sizeof(tmp));
 		if (r < 0)
@@ -223,6 +228,29 @@ static int num_field(struct dctx *d, enum key_id k, enum sx_field f, bool requir
 
 static const struct sx_step STEP_ONE = {1, 0};
 
+/* qty in lots; its range: the quantity in base minor units fits 64 bits */
+static int qty_field(struct dctx *d, const struct sx_market_cfg *mk, bool required,
+		     enum sign_rule sign, int64_t *out)
+{
+	int r = num_field(d, K_QTY, SX_F_QTY, required, mk->lot, sign, SX_INVALID_QUANTITY, out);
+	int64_t units;
+	if (r > 0 && __builtin_mul_overflow(*out, mk->lot_units, &units))
+		return fail(d, SX_INVALID_NUMBER, SX_F_QTY, SX_D_OVERFLOW), -1;
+	return r;
+}
+
+/* price in ticks; its range: one lot's notional fits 64 bits */
+static int price_field(struct dctx *d, const struct sx_market_cfg *mk, bool required,
+		       int64_t *out)
+{
+	int r = num_field(d, K_PRICE, SX_F_PRICE, required, mk->tick, SIGN_POSITIVE,
+			  SX_INVALID_PRICE, out);
+	int64_t units;
+	if (r > 0 && __builtin_mul_overflow(*out, mk->unit, &units))
+		return fail(d, SX_INVALID_NUMBER, SX_F_PRICE, SX_D_OVERFLOW), -1;
+	return r;
+}
+
 /* orderId: a positive integer in a string or number; anything else names no order. */
 static int order_ref(struct dctx *d, struct sx_order_ref *ref)
 {
@@ -233,6 +261,12 @@ static int order_ref(struct dctx *d, struct sx_order_ref *ref)
 			return fail(d, SX_INVALID_COMMAND, SX_F_ORDERID, SX_D_WRONG_TYPE), -1;
 		const char *s = d->buf + m->val_off;
 		size_t n = m->val_len;
+		char tmp[24];
+		if (m->type == SX_JSON_STRING && m->val_esc) { /* "\u0031" is "1" */
+			long r = sx_json_unescape(s, n, tmp, sizeof(tmp));
+			s = tmp;
+			n = r < 0 ? 0 : (size_t)r;
+		}
 		uint64_t v = 0;
 		bool ok = n > 0 && n <= 20 && s[0] != '0';
 		for (size_t i = 0; ok && i < n; i++) {
@@ -293,12 +327,9 @@ static bool dec_place(struct dctx *d)
 	    word_field(d, K_ORDERTYPE, SX_F_ORDERTYPE, SX_INVALID_ORDER_TYPE, w_otype, 2, -1,
 		       &c->otype) < 0)
 		return false;
-	if (num_field(d, K_QTY, SX_F_QTY, true, mk->lot, SIGN_POSITIVE, SX_INVALID_QUANTITY,
-		      &c->qty) < 0)
+	if (qty_field(d, mk, true, SIGN_POSITIVE, &c->qty) < 0)
 		return false;
-	if (c->otype == SX_LIMIT &&
-	    num_field(d, K_PRICE, SX_F_PRICE, true, mk->tick, SIGN_POSITIVE, SX_INVALID_PRICE,
-		      &c->price) < 0)
+	if (c->otype == SX_LIMIT && price_field(d, mk, true, &c->price) < 0)
 		return false;
 	if (word_field(d, K_TIF, SX_F_TIF, SX_INVALID_TIF, w_tif, 4, SX_GTC, &c->tif) < 0)
 		return false;
@@ -333,12 +364,10 @@ static bool dec_order(struct dctx *d, bool amend)
 	if (!amend)
 		return true;
 	const struct sx_market_cfg *mk = &d->cfg->markets[c->market];
-	int rq = num_field(d, K_QTY, SX_F_QTY, false, mk->lot, SIGN_NONNEG, SX_INVALID_QUANTITY,
-			   &c->qty);
+	int rq = qty_field(d, mk, false, SIGN_NONNEG, &c->qty);
 	if (rq < 0)
 		return false;
-	int rp = num_field(d, K_PRICE, SX_F_PRICE, false, mk->tick, SIGN_POSITIVE,
-			   SX_INVALID_PRICE, &c->price);
+	int rp = price_field(d, mk, false, &c->price);
 	if (rp < 0)
 		return false;
 	if (rq == 0 && rp == 0)
@@ -369,8 +398,7 @@ static bool dec_quote(struct dctx *d)
 	if (market_field(d, &c->market) < 0 ||
 	    word_field(d, K_SIDE, SX_F_SIDE, SX_INVALID_SIDE, w_side, 2, -1, &c->side) < 0)
 		return false;
-	return num_field(d, K_QTY, SX_F_QTY, true, d->cfg->markets[c->market].lot, SIGN_POSITIVE,
-			 SX_INVALID_QUANTITY, &c->qty) > 0;
+	return qty_field(d, &d->cfg->markets[c->market], true, SIGN_POSITIVE, &c->qty) > 0;
 }
 
 /* The key's index, or -1 for a key sequex does not know (ignored). */
@@ -428,15 +456,30 @@ void sx_codec_decode(const struct sx_config *cfg, const char *buf, size_t len,
 		fail(&d, SX_INVALID_COMMAND, SX_F_NONE, SX_D_NOT_OBJECT);
 		return;
 	}
+	bool dup = false;
 	for (size_t i = 0; i < n; i++) {
 		int k = key_lookup(buf, &mem[i]);
 		if (k < 0)
 			continue;
-		if (d.key[k]) {
-			fail(&d, SX_INVALID_COMMAND, (enum sx_field)SX_F_NONE, SX_D_DUPLICATE_KEY);
-			return;
-		}
-		d.key[k] = &mem[i];
+		if (d.key[k])
+			dup = true;
+		else
+			d.key[k] = &mem[i];
+	}
+	/* the engine's clock is the latest command's ts, accepted or rejected:
+	 * take a valid ts before anything else can reject the command */
+	struct dctx probe = d;
+	struct sx_cmd scratch;
+	probe.out = &scratch;
+	int64_t ts = 0;
+	int tsr = num_field(&probe, K_TS, SX_F_TS, false, STEP_ONE, SIGN_NONNEG, SX_INVALID_NUMBER, &ts);
+	if (tsr > 0) {
+		out->ts = (uint64_t)ts;
+		out->has_ts = 1;
+	}
+	if (dup) {
+		fail(&d, SX_INVALID_COMMAND, SX_F_NONE, SX_D_DUPLICATE_KEY);
+		return;
 	}
 	/* reqId first, so that every later rejection can be answered */
 	size_t rlen = 0;
@@ -466,15 +509,10 @@ void sx_codec_decode(const struct sx_config *cfg, const char *buf, size_t len,
 		fail(&d, SX_UNKNOWN_TYPE, SX_F_TYPE, SX_D_UNKNOWN_VALUE);
 		return;
 	}
-	/* ts (optional) */
-	int64_t ts = 0;
-	int r = num_field(&d, K_TS, SX_F_TS, false, STEP_ONE, SIGN_NONNEG, SX_INVALID_NUMBER, &ts);
-	if (r < 0)
+	/* ts (optional): its error takes its place in the order */
+	if (tsr < 0 && num_field(&d, K_TS, SX_F_TS, false, STEP_ONE, SIGN_NONNEG,
+				 SX_INVALID_NUMBER, &ts) < 0)
 		return;
-	if (r > 0) {
-		out->ts = (uint64_t)ts;
-		out->has_ts = 1;
-	}
 	out->type = d.type;
 	bool ok;
 	switch (d.type) {
@@ -731,13 +769,13 @@ static const char *const field_names[SX_F_COUNT] = {
 
 static const char *const detail_text[SX_D_COUNT] = {
 	[SX_D_NONE] = "",
-	[SX_D_NOT_JSON] = "not valid JSON",
-	[SX_D_BAD_UTF8] = "not valid UTF-8",
-	[SX_D_TOO_DEEP] = "nested deeper than 8 levels",
-	[SX_D_TOO_LARGE] = "larger than 64 KiB",
-	[SX_D_NOT_OBJECT] = "not a JSON object",
-	[SX_D_TOO_MANY_FIELDS] = "more than 64 fields",
-	[SX_D_DUPLICATE_KEY] = "a field appears twice",
+	[SX_D_NOT_JSON] = "is not valid JSON",
+	[SX_D_BAD_UTF8] = "is not valid UTF-8",
+	[SX_D_TOO_DEEP] = "is nested deeper than 8 levels",
+	[SX_D_TOO_LARGE] = "is larger than 64 KiB",
+	[SX_D_NOT_OBJECT] = "is not a JSON object",
+	[SX_D_TOO_MANY_FIELDS] = "has more than 64 fields",
+	[SX_D_DUPLICATE_KEY] = "has a field twice",
 	[SX_D_MISSING] = "missing",
 	[SX_D_WRONG_TYPE] = "wrong JSON type",
 	[SX_D_EMPTY] = "empty",
@@ -751,6 +789,8 @@ static const char *const detail_text[SX_D_COUNT] = {
 	[SX_D_OVERFLOW] = "too large",
 	[SX_D_OUT_OF_RANGE] = "out of range",
 	[SX_D_NOT_ALLOWED] = "not allowed here",
+	[SX_D_SUPPLY_LIMIT] = "would take the asset's total supply past 64 bits",
+	[SX_D_DEMO_SUPPLY] = "a new user's demo credit would take the asset's total supply past 64 bits",
 };
 
 static void put_error(struct w *w, const struct sx_config *cfg, const struct sx_reply_view *rp)
@@ -786,7 +826,7 @@ static void put_error(struct w *w, const struct sx_config *cfg, const struct sx_
 			puts_(&m, f);
 			if (*t)
 				puts_(&m, ": ");
-		} else if (rp->detail <= SX_D_TOO_MANY_FIELDS && *t) {
+		} else if (rp->detail <= SX_D_DUPLICATE_KEY && *t) {
 			puts_(&m, "command ");
 		}
 		puts_(&m, t);

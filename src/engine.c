@@ -17,6 +17,7 @@
  */
 #include "sequex/engine.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -205,7 +206,10 @@ static void reject_funds(struct sx_engine *e, uint16_t asset, int64_t available,
 /*
  * The command's user: existing, or created tentatively (with its demo
  * credit visible to validation) and committed by accept(). Returns
- * SX_ACCT_NONE when the account pool is full.
+ * SX_ACCT_NONE after rejecting the command: OVERLOADED when the account
+ * pool is full, INVALID_NUMBER when the demo credit would take the asset's
+ * supply past 64 bits (every balance is bounded by the supply, so no
+ * balance can overflow).
  */
 static uint32_t user_resolve(struct sx_engine *e)
 {
@@ -214,9 +218,16 @@ static uint32_t user_resolve(struct sx_engine *e)
 	uint32_t acct = sx_accounts_find(&e->acc, c->user_hash, c->user, c->user_len);
 	if (acct != SX_ACCT_NONE)
 		return acct;
-	acct = sx_accounts_create(&e->acc, c->user_hash, c->user, c->user_len);
-	if (acct == SX_ACCT_NONE)
+	if (e->cfg->demo_balance > 0 &&
+	    e->supply[e->cfg->demo_asset] > INT64_MAX - e->cfg->demo_balance) {
+		reject(e, SX_INVALID_NUMBER, SX_F_NONE, SX_D_DEMO_SUPPLY, 0, 0, 0);
 		return SX_ACCT_NONE;
+	}
+	acct = sx_accounts_create(&e->acc, c->user_hash, c->user, c->user_len);
+	if (acct == SX_ACCT_NONE) {
+		reject(e, SX_OVERLOADED, SX_F_USERID, SX_D_NONE, 0, 0, 0);
+		return SX_ACCT_NONE;
+	}
 	e->new_acct = acct;
 	if (e->cfg->demo_balance > 0)
 		sx_bal(&e->acc, acct, e->cfg->demo_asset)->available = e->cfg->demo_balance;
@@ -664,7 +675,9 @@ static void taker_finish(struct sx_engine *e, uint32_t h, enum match_end end, bo
 		rests = true;
 	}
 	if (rests) {
-		SX_ASSERT(o->locked == order_need(m, o, o->remaining));
+		/* debug builds only: the lock is recomputed; sx_engine_validate checks it too */
+		assert(o->locked == order_need(m, o, o->remaining));
+		(void)m;
 		if (indexed)
 			sx_book_add(&e->pools, &e->books[o->market], h);
 		else
@@ -722,10 +735,7 @@ static void cmd_place(struct sx_engine *e)
 
 	uint32_t acct = user_resolve(e);
 	if (acct == SX_ACCT_NONE)
-		return reject(e, SX_OVERLOADED, SX_F_USERID, SX_D_NONE, 0, 0, 0);
-	bool may_rest = is_limit && (c->tif == SX_GTC || c->tif == SX_POST_ONLY);
-	if (may_rest && e->pools.orders_used >= e->max_resting)
-		return reject(e, SX_OVERLOADED, SX_F_NONE, SX_D_NONE, 0, 0, 0);
+		return;
 	if (c->coid_len && coid_find(e, acct, c->coid, c->coid_len) != SX_NIL)
 		return reject(e, SX_DUPLICATE_CLIENT_ORDER_ID, SX_F_CLIENTORDERID, SX_D_NONE, 0, 0, 0);
 
@@ -750,6 +760,15 @@ static void cmd_place(struct sx_engine *e)
 	}
 	if (is_limit && c->tif == SX_POST_ONLY && book_would_cross(e, c->market, side, c->price))
 		return reject(e, SX_WOULD_CROSS, SX_F_PRICE, SX_D_NONE, 0, 0, 0);
+	/* a full order pool refuses only an order that would have to rest:
+	 * one that fills completely now needs no slot */
+	if (is_limit && (c->tif == SX_GTC || c->tif == SX_POST_ONLY) &&
+	    e->pools.orders_used >= e->max_resting) {
+		struct sx_order probe = {.remaining = c->qty, .user = acct, .market = c->market,
+					 .side = c->side, .stp = c->stp};
+		if (c->tif == SX_POST_ONLY || !fok_fillable(e, &probe, c->price))
+			return reject(e, SX_OVERLOADED, SX_F_NONE, SX_D_NONE, 0, 0, 0);
+	}
 
 	/* accepted */
 	accept(e);
@@ -881,13 +900,13 @@ static void cmd_funds(struct sx_engine *e, bool deposit)
 		return reject(e, SX_INVALID_AMOUNT, SX_F_AMOUNT, SX_D_NOT_POSITIVE, 0, 0, 0);
 	uint32_t acct = user_resolve(e);
 	if (acct == SX_ACCT_NONE)
-		return reject(e, SX_OVERLOADED, SX_F_USERID, SX_D_NONE, 0, 0, 0);
+		return;
 	const struct sx_balance *b = sx_bal(&e->acc, acct, c->asset);
 	if (deposit) {
 		/* every balance of the asset must stay representable: cap the supply */
 		if (b->available > INT64_MAX - c->amount ||
 		    e->supply[c->asset] + c->amount > INT64_MAX)
-			return reject(e, SX_INVALID_NUMBER, SX_F_AMOUNT, SX_D_OVERFLOW, 0, 0, 0);
+			return reject(e, SX_INVALID_NUMBER, SX_F_AMOUNT, SX_D_SUPPLY_LIMIT, 0, 0, 0);
 	} else if (b->available < c->amount) {
 		return reject_funds(e, c->asset, b->available, c->amount);
 	}
@@ -913,7 +932,7 @@ static void cmd_check_balance(struct sx_engine *e)
 {
 	uint32_t acct = user_resolve(e);
 	if (acct == SX_ACCT_NONE)
-		return reject(e, SX_OVERLOADED, SX_F_USERID, SX_D_NONE, 0, 0, 0);
+		return;
 	accept(e);
 	flush_balances(e);
 	for (uint16_t s = 0; s < e->cfg->nassets; s++) {
@@ -935,7 +954,7 @@ static void cmd_check_open_orders(struct sx_engine *e)
 {
 	uint32_t acct = user_resolve(e);
 	if (acct == SX_ACCT_NONE)
-		return reject(e, SX_OVERLOADED, SX_F_USERID, SX_D_NONE, 0, 0, 0);
+		return;
 	accept(e);
 	flush_balances(e);
 	for (uint32_t h = e->acc.ofirst[acct]; h != SX_NIL; h = e->pools.ulinks[h].next)

@@ -80,6 +80,8 @@ enum sx_detail {
 	SX_D_OVERFLOW,
 	SX_D_OUT_OF_RANGE,
 	SX_D_NOT_ALLOWED,   /* field not allowed in this combination */
+	SX_D_SUPPLY_LIMIT,  /* an asset's total supply would no longer fit 64 bits */
+	SX_D_DEMO_SUPPLY,   /* the same, through a new user's demo credit */
 	SX_D_COUNT
 };
 
