@@ -170,6 +170,58 @@ static int asset_field(struct dctx *d, uint16_t *out)
 enum sign_rule { SIGN_POSITIVE, SIGN_NONNEG };
 
 /*
+ * For a number too long to parse exactly (grammar already checked): does
+ * it have a nonzero digit finer than 10^-dec? Then it cannot be a multiple
+ * of a step with dec decimals, which the spec checks before the range.
+ */
+static bool finer_than(const char *s, size_t n, uint8_t dec)
+{
+	size_t i = 0, e = n;
+	for (size_t k = 0; k < n; k++)
+		if (s[k] == 'e' || s[k] == 'E') {
+			e = k;
+			break;
+		}
+	long long x = 0; /* the exponent, saturated */
+	if (e < n) {
+		size_t k = e + 1;
+		bool neg = s[k] == '-';
+		if (s[k] == '-' || s[k] == '+')
+			k++;
+		for (; k < n; k++)
+			x = x > 1000000000LL ? x : x * 10 + (s[k] - '0');
+		x = neg ? -x : x;
+	}
+	if (i < e && s[i] == '-')
+		i++;
+	long long pos = 0; /* decimal position of the next digit after the point: -1, -2, ... */
+	bool frac = false;
+	for (; i < e; i++) {
+		if (s[i] == '.') {
+			frac = true;
+			continue;
+		}
+		if (frac) {
+			pos--;
+			if (s[i] != '0' && pos + x < -(long long)dec)
+				return true;
+		}
+	}
+	/* integer digits sit at positions >= 0 (+ x): finer only with a very negative exponent */
+	if (x < 0) {
+		long long p = 0;
+		for (size_t k = (s[0] == '-'); k < e && s[k] != '.'; k++)
+			p++;
+		for (size_t k = (s[0] == '-'); k < e && s[k] != '.'; k++) {
+			p--;
+			if (s[k] != '0' && p + x < -(long long)dec)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
  * A numeric field (JSON number or numeric string) as a count of step.
  * Syntax -> INVALID_NUMBER, sign -> sign_code, step -> INVALID_PRECISION,
  * range -> INVALID_NUMBER. Returns 1 / 0 (absent, rejected if required) / -1.
@@ -214,8 +266,9 @@ static int num_field(struct dctx *d, enum key_id k, enum sx_field f, bool requir
 		return fail(d, sign_code, f, SX_D_NEGATIVE), -1;
 	if (zero && sign == SIGN_POSITIVE)
 		return fail(d, sign_code, f, SX_D_NOT_POSITIVE), -1;
-	if (st == SX_DEC_OVERFLOW)
-		return fail(d, SX_INVALID_NUMBER, f, SX_D_OVERFLOW), -1;
+	if (st == SX_DEC_OVERFLOW) /* step before range: too many digits may be too fine */
+		return fail(d, finer_than(txt, n, step.dec) ? SX_INVALID_PRECISION : SX_INVALID_NUMBER, f,
+			    finer_than(txt, n, step.dec) ? SX_D_NOT_MULTIPLE : SX_D_OVERFLOW), -1;
 	int64_t steps;
 	st = sx_dec_to_steps(&v, step, &steps);
 	if (st == SX_DEC_NOT_MULTIPLE)

@@ -578,9 +578,15 @@ static enum match_end match(struct sx_engine *e, uint32_t th, int64_t limit)
 			}
 			int64_t q = t->remaining < mk->remaining ? t->remaining : mk->remaining;
 			if (market_buy) {
-				q = affordable_lots(e, t, mk->price, q);
-				if (q == 0)
+				int64_t can = affordable_lots(e, t, mk->price, q);
+				if (can == 0)
 					return MATCH_NO_FUNDS;
+				if (can < q) {
+					/* out of funds part-way through this maker: stop here, so
+					 * no later order at this price trades before it */
+					fill(e, th, mh, can);
+					return MATCH_NO_FUNDS;
+				}
 			}
 			fill(e, th, mh, q);
 			mh = next;
