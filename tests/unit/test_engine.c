@@ -1502,8 +1502,8 @@ static void test_market_funds(void **state)
  * Price-time priority under the market-buy funds limit: when the taker can
  * afford only part of the first maker's order, no later order at the same
  * price may trade ahead of it. Fees floor per trade, so after buying 4 lots
- * from A (4.0084 USDC incl. fee) the 1.0021 USDC left buys one more lot as
- * a separate trade, which must come from A too (or not at all).
+ * from A (4.0084 USDC incl. fee) the 1.0021 USDC left would buy one more
+ * lot as a separate trade; the engine stops instead (docs/state-machine.md).
  */
 static void test_market_funds_fifo(void **state)
 {
@@ -1524,18 +1524,10 @@ static void test_market_funds_fifo(void **state)
 		else
 			from_b += trade(i)->qty;
 	}
-	if (from_b > 0 && from_a < 10) {
-		/* Known engine bug (reported): match() moves on to the next maker
-		 * after a funds-limited partial fill. Skip rather than fail the
-		 * suite; the assertions below state the spec's behaviour. */
-		print_message("KNOWN ENGINE BUG: market buy took %lld lots from B while A "
-			      "still had %lld at the same price\n",
-			      (long long)from_b, (long long)(10 - from_a));
-		stop();
-		skip();
-	}
+	/* the engine stops after the funds-limited partial fill of A */
 	assert_int_equal(from_b, 0);
-	assert_true(from_a >= 4);
+	assert_int_equal(from_a, 4);
+	assert_int_equal(ntr, 1);
 	stop();
 }
 
