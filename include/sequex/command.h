@@ -152,8 +152,6 @@ struct sx_cmd {
 	uint32_t _pad;
 	uint64_t ts;
 	uint64_t user_hash;
-	char reqid[SX_REQID_MAX];
-	char user[SX_USERID_MAX];
 	union {
 		struct sx_reject rej;
 		struct sx_cmd_funds funds;
@@ -162,6 +160,10 @@ struct sx_cmd {
 		struct sx_cmd_depth depth;
 		struct sx_cmd_quote quote;
 	} u;
+	/* the strings last: the command path reads the header, the payload and
+	 * the start of the user id, so they share the first cache lines */
+	char user[SX_USERID_MAX];
+	char reqid[SX_REQID_MAX];
 };
 
 /* 64-bit hash of a user id (XXH3); stable across versions (journaled state). */
