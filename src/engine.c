@@ -711,6 +711,23 @@ static bool check_market(struct sx_engine *e, uint16_t market)
 	return true;
 }
 
+/* The market and the order reference of CANCEL/AMEND/GET_ORDER, re-checked
+ * for inputs that did not come through the JSON decoder. */
+static bool check_order_cmd(struct sx_engine *e, const struct sx_cmd_order *c)
+{
+	if (!check_market(e, c->market))
+		return false;
+	if (c->ref.order_id == 0 && c->ref.coid_len == 0) {
+		reject(e, SX_MISSING_FIELD, SX_F_ORDERID, SX_D_MISSING, 0, 0, 0);
+		return false;
+	}
+	if (c->ref.order_id == 0 && c->ref.coid_len > SX_COID_MAX) {
+		reject(e, SX_INVALID_COMMAND, SX_F_CLIENTORDERID, SX_D_TOO_LONG, 0, 0, 0);
+		return false;
+	}
+	return true;
+}
+
 static void cmd_place(struct sx_engine *e)
 {
 	const struct sx_cmd_place *c = &e->cmd->u.place;
@@ -735,8 +752,11 @@ static void cmd_place(struct sx_engine *e)
 		return reject(e, SX_INVALID_COMMAND, c->stp > SX_STP_CANCEL_TAKER ? SX_F_STP : SX_F_CLIENTORDERID,
 			      SX_D_UNKNOWN_VALUE, 0, 0, 0);
 	int64_t base = base_units(m, c->qty);
-	int64_t need = side == SX_BUY ? (is_limit ? buy_need(m, c->price, c->qty) : 0) : base;
-	if (base < 0 || need < 0)
+	/* a limit order's whole notional (and a buy's fee reserve) must fit 64 bits,
+	 * whichever side it is on: it is what a fill of it will move */
+	int64_t notional = is_limit ? buy_need(m, c->price, c->qty) : 0;
+	int64_t need = side == SX_BUY ? notional : base;
+	if (base < 0 || notional < 0)
 		return reject(e, SX_INVALID_NUMBER, SX_F_QTY, SX_D_OVERFLOW, 0, 0, 0);
 
 	uint32_t acct = user_resolve(e);
@@ -817,7 +837,7 @@ static void cmd_place(struct sx_engine *e)
 static void cmd_cancel(struct sx_engine *e)
 {
 	const struct sx_cmd_order *c = &e->cmd->u.order;
-	if (!check_market(e, c->market))
+	if (!check_order_cmd(e, c))
 		return;
 	uint32_t h = order_find(e, c->market, &c->ref);
 	if (h == SX_NIL)
@@ -832,7 +852,7 @@ static void cmd_cancel(struct sx_engine *e)
 static void cmd_amend(struct sx_engine *e)
 {
 	const struct sx_cmd_order *c = &e->cmd->u.order;
-	if (!check_market(e, c->market))
+	if (!check_order_cmd(e, c))
 		return;
 	const struct sx_market_cfg *m = &e->cfg->markets[c->market];
 	if (!c->has_qty && !c->has_price)
@@ -857,9 +877,11 @@ static void cmd_amend(struct sx_engine *e)
 		order_retire(e, h);
 		return;
 	}
-	int64_t need = side == SX_BUY ? buy_need(m, new_price, new_rem) : base_units(m, new_rem);
-	if (need < 0 || base_units(m, new_rem) < 0 || new_rem > INT64_MAX - o->filled)
+	int64_t notional = buy_need(m, new_price, new_rem);
+	int64_t base = base_units(m, new_rem);
+	if (notional < 0 || base < 0 || new_rem > INT64_MAX - o->filled)
 		return reject(e, SX_INVALID_NUMBER, SX_F_QTY, SX_D_OVERFLOW, 0, 0, 0);
+	int64_t need = side == SX_BUY ? notional : base;
 	bool keep = new_price == o->price && new_rem <= o->remaining;
 	bool cross = !keep && book_would_cross(e, c->market, side, new_price);
 	uint16_t asset = side == SX_BUY ? m->quote : m->base;
@@ -889,7 +911,7 @@ static void cmd_amend(struct sx_engine *e)
 static void cmd_get_order(struct sx_engine *e)
 {
 	const struct sx_cmd_order *c = &e->cmd->u.order;
-	if (!check_market(e, c->market))
+	if (!check_order_cmd(e, c))
 		return;
 	uint32_t h = order_find(e, c->market, &c->ref);
 	if (h == SX_NIL)
@@ -909,9 +931,12 @@ static void cmd_funds(struct sx_engine *e, bool deposit)
 		return;
 	const struct sx_balance *b = sx_bal(&e->acc, acct, c->asset);
 	if (deposit) {
-		/* every balance of the asset must stay representable: cap the supply */
+		/* every balance of the asset must stay representable: cap the supply
+		 * (including the demo credit of an account this command creates) */
+		__int128 pending = e->new_acct != SX_ACCT_NONE && c->asset == e->cfg->demo_asset
+					   ? e->cfg->demo_balance : 0;
 		if (b->available > INT64_MAX - c->amount ||
-		    e->supply[c->asset] + c->amount > INT64_MAX)
+		    e->supply[c->asset] + pending + c->amount > INT64_MAX)
 			return reject(e, SX_INVALID_NUMBER, SX_F_AMOUNT, SX_D_SUPPLY_LIMIT, 0, 0, 0);
 	} else if (b->available < c->amount) {
 		return reject_funds(e, c->asset, b->available, c->amount);
