@@ -75,6 +75,15 @@ static inline uint32_t max_fee_bps(const struct sx_market_cfg *m)
 	return m->maker_fee_bps > m->taker_fee_bps ? m->maker_fee_bps : m->taker_fee_bps;
 }
 
+/* Quote minor units of price x qty, or -1 when it does not fit an int64. */
+static inline int64_t notional_of(const struct sx_market_cfg *m, int64_t price, int64_t qty)
+{
+	int64_t n;
+	if (__builtin_mul_overflow(price, qty, &n) || __builtin_mul_overflow(n, m->unit, &n))
+		return -1;
+	return n;
+}
+
 /* What a buy at price for qty must hold: notional + fee at the higher rate.
  * Returns -1 when it does not fit an int64. */
 static int64_t buy_need(const struct sx_market_cfg *m, int64_t price, int64_t qty)
@@ -752,11 +761,11 @@ static void cmd_place(struct sx_engine *e)
 		return reject(e, SX_INVALID_COMMAND, c->stp > SX_STP_CANCEL_TAKER ? SX_F_STP : SX_F_CLIENTORDERID,
 			      SX_D_UNKNOWN_VALUE, 0, 0, 0);
 	int64_t base = base_units(m, c->qty);
-	/* a limit order's whole notional (and a buy's fee reserve) must fit 64 bits,
-	 * whichever side it is on: it is what a fill of it will move */
-	int64_t notional = is_limit ? buy_need(m, c->price, c->qty) : 0;
-	int64_t need = side == SX_BUY ? notional : base;
-	if (base < 0 || notional < 0)
+	/* what a fill of it can move must fit 64 bits: a buy's notional and fee
+	 * reserve, a sell's notional (its fee comes out of it) */
+	int64_t need = side == SX_BUY ? (is_limit ? buy_need(m, c->price, c->qty) : 0) : base;
+	int64_t notional = is_limit ? notional_of(m, c->price, c->qty) : 0;
+	if (base < 0 || need < 0 || notional < 0)
 		return reject(e, SX_INVALID_NUMBER, SX_F_QTY, SX_D_OVERFLOW, 0, 0, 0);
 
 	uint32_t acct = user_resolve(e);
@@ -877,11 +886,11 @@ static void cmd_amend(struct sx_engine *e)
 		order_retire(e, h);
 		return;
 	}
-	int64_t notional = buy_need(m, new_price, new_rem);
 	int64_t base = base_units(m, new_rem);
-	if (notional < 0 || base < 0 || new_rem > INT64_MAX - o->filled)
+	int64_t need = side == SX_BUY ? buy_need(m, new_price, new_rem) : base;
+	if (base < 0 || need < 0 || notional_of(m, new_price, new_rem) < 0 ||
+	    new_rem > INT64_MAX - o->filled)
 		return reject(e, SX_INVALID_NUMBER, SX_F_QTY, SX_D_OVERFLOW, 0, 0, 0);
-	int64_t need = side == SX_BUY ? notional : base;
 	bool keep = new_price == o->price && new_rem <= o->remaining;
 	bool cross = !keep && book_would_cross(e, c->market, side, new_price);
 	uint16_t asset = side == SX_BUY ? m->quote : m->base;
