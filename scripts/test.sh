@@ -75,7 +75,7 @@ if CC=clang setup build-fuzz --buildtype=debug -Dtests=false -Dbenchmarks=false 
      "-Dc_args=-fsanitize=fuzzer-no-link -fno-sanitize-recover=all" \
    && ninja -C build-fuzz >build-fuzz.build.log 2>&1; then
   for target in build-fuzz/tests/fuzz/fuzz_*; do
-    [ -x "$target" ] || continue
+    [ -f "$target" ] && [ -x "$target" ] || continue
     name=$(basename "$target")
     corpus=$(mktemp -d)
     dirs=("$corpus")
