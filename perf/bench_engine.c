@@ -57,26 +57,44 @@ static inline uint32_t rnd_below(uint32_t n)
 
 /* ---------------- sinks ---------------- */
 
-/* Copies each record into a 4096-slot circular buffer like an output ring. */
+/*
+ * The engine writes records in place into a 4096-slot ring, as the
+ * sequencer will into a ck_ring's reserved slots; flush is the commit
+ * (one per command). The counting variant also tallies trades and
+ * rejections (the untimed verification pass).
+ */
+#define RING_SLOTS 4096
 struct ring_sink {
-	struct sx_out slots[4096];
-	uint64_t n;
+	struct sx_sink sink;
+	struct sx_out slots[RING_SLOTS];
+	uint32_t pos;
+	int counting;
 	uint64_t trades, rejects;
 };
 
-static void ring_emit(void *ctx, const struct sx_out *r)
+static void ring_flush(struct sx_sink *k)
 {
-	struct ring_sink *s = ctx;
-	s->slots[s->n++ & 4095] = *r;
+	struct ring_sink *s = k->ctx;
+	if (s->counting)
+		for (uint32_t i = 0; i < k->n; i++) {
+			s->trades += k->buf[i].kind == SX_OUT_EV_TRADE;
+			s->rejects += k->buf[i].kind == SX_OUT_REPLY && k->buf[i].u.reply.code != SX_OK;
+		}
+	s->pos += k->n;
+	if (RING_SLOTS - s->pos < 64) /* wrap before the end: claims are contiguous */
+		s->pos = 0;
+	k->buf = s->slots + s->pos;
+	k->cap = RING_SLOTS - s->pos;
+	k->n = 0;
 }
 
-/* The same, counting trades and rejections (the untimed verification pass). */
-static void counting_emit(void *ctx, const struct sx_out *r)
+static struct sx_sink *ring_sink_init(struct ring_sink *s, int counting)
 {
-	struct ring_sink *s = ctx;
-	s->slots[s->n++ & 4095] = *r;
-	s->trades += r->kind == SX_OUT_EV_TRADE;
-	s->rejects += r->kind == SX_OUT_REPLY && r->u.reply.code != SX_OK;
+	s->pos = 0;
+	s->counting = counting;
+	s->trades = s->rejects = 0;
+	s->sink = (struct sx_sink){.buf = s->slots, .cap = RING_SLOTS, .n = 0, .flush = ring_flush, .ctx = s};
+	return &s->sink;
 }
 
 /* Generator sink: tracks which orders rest, to build valid cancels/amends. */
@@ -139,6 +157,15 @@ static void gen_emit(void *ctx, const struct sx_out *r)
 /* ---------------- command generation ---------------- */
 
 enum { T_GTC, T_IOC, T_CANCEL, T_AMEND, T_NTYPES };
+
+/* Crossing rates, tuned so that about 6 % of commands trade and the book
+ * holds about --depth resting orders (spec/semantics.md §6). */
+#ifndef GTC_CROSS_PCT
+#define GTC_CROSS_PCT 10
+#endif
+#ifndef AMEND_CROSS_PERMILLE
+#define AMEND_CROSS_PERMILLE 30
+#endif
 static const char *const type_name[T_NTYPES] = {"gtc", "ioc", "cancel", "amend"};
 
 struct bcmd {
@@ -162,7 +189,7 @@ static void set_user(struct sx_cmd *c, uint32_t u)
  * engine as it goes so the next command sees the live book.
  */
 static void generate(struct sx_engine *ge, struct gen *g, const struct params *p,
-		     struct bcmd *out, uint64_t count, uint64_t *seq)
+		     struct bcmd *out, uint64_t count, uint64_t nwarm, uint64_t *seq)
 {
 	const int64_t mid0 = 10000; /* 100.00 in ticks of 0.01 */
 	int64_t mid = mid0;
@@ -176,7 +203,8 @@ static void generate(struct sx_engine *ge, struct gen *g, const struct params *p
 			mid += (int64_t)rnd_below(5) - 2;
 		uint32_t r = rnd_below(1000);
 		int t;
-		if (g->n < p->depth / 2)
+		bool warm = i < nwarm;
+		if (warm && g->n < p->depth) /* warm-up: build the book */
 			t = r < 800 ? T_GTC : r < 900 ? T_IOC : T_AMEND;
 		else if (r < 90 || g->n == 0)
 			t = T_GTC;
@@ -186,8 +214,10 @@ static void generate(struct sx_engine *ge, struct gen *g, const struct params *p
 			t = T_CANCEL;
 		else
 			t = T_AMEND;
-		if (g->n > p->depth * 2 && t == T_GTC)
-			t = T_CANCEL;
+		/* the mix stays fixed; the book is held near --depth by crossing
+		 * more often when it is deeper than that, less when shallower */
+		uint32_t gtc_cross = g->n > p->depth ? 2 * GTC_CROSS_PCT : GTC_CROSS_PCT / 2;
+		uint32_t amend_cross = g->n > p->depth ? 2 * AMEND_CROSS_PERMILLE : AMEND_CROSS_PERMILLE / 2;
 		b->t = (uint8_t)t;
 		if (t == T_GTC || t == T_IOC) {
 			uint32_t u = rnd_below(p->users);
@@ -197,18 +227,18 @@ static void generate(struct sx_engine *ge, struct gen *g, const struct params *p
 			pl->market = 0;
 			pl->side = (uint8_t)rnd_below(2);
 			pl->otype = SX_LIMIT;
-			pl->qty = 1 + rnd_below(100);
-			int64_t off;
-			if (t == T_IOC) { /* aggressive: a few ticks through the far side */
-				pl->tif = SX_IOC;
-				off = -(int64_t)rnd_below(4);
-			} else {
-				pl->tif = SX_GTC;
-				/* 3 % of GTCs cross, the rest rest inside the band */
-				off = rnd_below(100) < 3 ? -(int64_t)rnd_below(3)
-							 : 1 + (int64_t)rnd_below(p->spread);
-			}
-			int64_t px = pl->side == SX_BUY ? mid - off : mid + off;
+			/* resting orders 1-100 lots, IOCs 1-10: IOCs mostly fill makers partly */
+			pl->qty = t == T_IOC ? 1 + rnd_below(10) : 1 + rnd_below(100);
+			int64_t opp = sx_engine_best_price(ge, 0, pl->side == SX_BUY ? SX_SELL : SX_BUY);
+			int64_t px;
+			bool cross = t == T_IOC || rnd_below(100) < gtc_cross;
+			pl->tif = t == T_IOC ? SX_IOC : SX_GTC;
+			if (cross && opp) /* through the best opposite price by 0-2 ticks */
+				px = pl->side == SX_BUY ? opp + (int64_t)rnd_below(3)
+							: opp - (int64_t)rnd_below(3);
+			else /* rests inside the band on its own side */
+				px = pl->side == SX_BUY ? mid - 1 - (int64_t)rnd_below(p->spread)
+							: mid + 1 + (int64_t)rnd_below(p->spread);
 			pl->price = px < 1 ? 1 : px;
 		} else {
 			struct live *o = &g->orders[rnd_below(g->n)];
@@ -220,10 +250,14 @@ static void generate(struct sx_engine *ge, struct gen *g, const struct params *p
 			} else {
 				c->type = SX_CMD_AMEND_ORDER;
 				c->u.order.has_price = 1;
-				/* move within the band; ~2 % cross */
-				int64_t off = rnd_below(100) < 2 ? -(int64_t)rnd_below(2)
-								  : 1 + (int64_t)rnd_below(p->spread);
-				int64_t px = o->side == SX_BUY ? mid - off : mid + off;
+				/* move within the band; a few cross the best opposite price */
+				int64_t opp = sx_engine_best_price(ge, 0, o->side == SX_BUY ? SX_SELL : SX_BUY);
+				int64_t px;
+				if (opp && rnd_below(1000) < amend_cross)
+					px = opp;
+				else
+					px = o->side == SX_BUY ? mid - 1 - (int64_t)rnd_below(p->spread)
+							       : mid + 1 + (int64_t)rnd_below(p->spread);
 				c->u.order.price = px < 1 ? 1 : px;
 			}
 		}
@@ -283,7 +317,7 @@ static struct pct percentiles(uint32_t *v, uint64_t n)
 }
 
 /* Fresh engine with funded users and the warm-up prefix applied. */
-static struct sx_engine *prepare(const struct sx_config *cfg, struct sx_sink sink,
+static struct sx_engine *prepare(const struct sx_config *cfg, struct sx_sink *sink,
 				 const struct params *p, const struct bcmd *warm, uint64_t nwarm,
 				 uint64_t *seq)
 {
@@ -317,14 +351,14 @@ static void usage(void)
 		"  --commands N   measured commands (default 5,000,000)\n"
 		"  --users N      active users (default 2,000)\n"
 		"  --depth N      target resting orders (default 1,000)\n"
-		"  --spread T     price band per side in ticks (default 375: ~750 levels)\n"
+		"  --spread T     price band per side in ticks (default 750: ~750 levels)\n"
 		"  --callgrind N  run only N commands with callgrind instrumentation on\n"
 		"                 (use under valgrind --tool=callgrind --instr-atstart=no)\n");
 }
 
 int main(int argc, char **argv)
 {
-	struct params p = {.commands = 5000000, .users = 2000, .depth = 1000, .spread = 375, .seed = 1};
+	struct params p = {.commands = 5000000, .users = 2000, .depth = 1000, .spread = 750, .seed = 1};
 	static const struct option opts[] = {
 		{"commands", required_argument, 0, 'n'}, {"users", required_argument, 0, 'u'},
 		{"depth", required_argument, 0, 'd'},    {"spread", required_argument, 0, 's'},
@@ -381,11 +415,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	uint64_t gseq = 0;
-	struct sx_engine *ge = prepare(&cfg, (struct sx_sink){gen_emit, &g}, &p, NULL, 0, &gseq);
+	static struct sx_record_sink gsink;
+	sx_record_sink_init(&gsink, gen_emit, &g);
+	struct sx_engine *ge = prepare(&cfg, &gsink.sink, &p, NULL, 0, &gseq);
 	double tg = now_s();
-	generate(ge, &g, &p, cmds, total, &gseq);
+	generate(ge, &g, &p, cmds, total, nwarm, &gseq);
 	tg = now_s() - tg;
-	uint64_t gen_trades_measured = g.trades;
 	uint32_t levels = sx_engine_level_count(ge, 0, SX_BUY) + sx_engine_level_count(ge, 0, SX_SELL);
 	uint32_t resting = sx_engine_order_count(ge);
 	sx_engine_destroy(ge);
@@ -395,12 +430,11 @@ int main(int argc, char **argv)
 		mix[cmds[i].t]++;
 
 	static struct ring_sink sink;
-	struct sx_sink s = {ring_emit, &sink};
 	const struct bcmd *run = cmds + nwarm;
 
 	if (p.callgrind) {
 		uint64_t seq = 0;
-		struct sx_engine *e = prepare(&cfg, s, &p, cmds, nwarm, &seq);
+		struct sx_engine *e = prepare(&cfg, ring_sink_init(&sink, 0), &p, cmds, nwarm, &seq);
 		CALLGRIND_ZERO_STATS;
 		CALLGRIND_START_INSTRUMENTATION;
 		for (uint64_t i = 0; i < p.commands; i++)
@@ -413,14 +447,16 @@ int main(int argc, char **argv)
 	}
 
 	/* verification pass (untimed): counts, and the invariants at the end */
-	uint64_t trades, rejects;
+	uint64_t trades, rejects, trading = 0;
 	{
 		uint64_t seq = 0;
-		struct sx_engine *e = prepare(&cfg, (struct sx_sink){counting_emit, &sink}, &p, cmds,
-					      nwarm, &seq);
+		struct sx_engine *e = prepare(&cfg, ring_sink_init(&sink, 1), &p, cmds, nwarm, &seq);
 		sink.trades = sink.rejects = 0;
-		for (uint64_t i = 0; i < p.commands; i++)
+		for (uint64_t i = 0; i < p.commands; i++) {
+			uint64_t before = sink.trades;
 			sx_engine_apply(e, ++seq, &run[i].cmd);
+			trading += sink.trades != before;
+		}
 		trades = sink.trades;
 		rejects = sink.rejects;
 		char why[256];
@@ -435,7 +471,7 @@ int main(int argc, char **argv)
 	double rates[3];
 	for (int pass = 0; pass < 3; pass++) {
 		uint64_t seq = 0;
-		struct sx_engine *e = prepare(&cfg, s, &p, cmds, nwarm, &seq);
+		struct sx_engine *e = prepare(&cfg, ring_sink_init(&sink, 0), &p, cmds, nwarm, &seq);
 		double t0 = now_s();
 		for (uint64_t i = 0; i < p.commands; i++)
 			sx_engine_apply(e, ++seq, &run[i].cmd);
@@ -460,7 +496,7 @@ int main(int argc, char **argv)
 		lat[t] = malloc((mix[t] + 1) * sizeof(uint32_t));
 	{
 		uint64_t seq = 0;
-		struct sx_engine *e = prepare(&cfg, s, &p, cmds, nwarm, &seq);
+		struct sx_engine *e = prepare(&cfg, ring_sink_init(&sink, 0), &p, cmds, nwarm, &seq);
 		for (uint64_t i = 0; i < p.commands; i++) {
 			unsigned aux;
 			uint64_t c0 = __rdtscp(&aux);
@@ -486,10 +522,10 @@ int main(int argc, char **argv)
 	       100.0 * (double)mix[T_IOC] / (double)p.commands,
 	       100.0 * (double)mix[T_CANCEL] / (double)p.commands,
 	       100.0 * (double)mix[T_AMEND] / (double)p.commands, p.users);
-	printf("  book at end of generation: %u resting orders on %u levels; trades %" PRIu64
-	       " (%.1f%% of commands), rejects %" PRIu64 "\n",
-	       resting, levels, trades, 100.0 * (double)trades / (double)p.commands, rejects);
-	printf("  generation %.2f s (generator trades %" PRIu64 ")\n", tg, gen_trades_measured);
+	printf("  book at end: %u resting orders on %u levels; %" PRIu64 " trades, %.1f%% of commands "
+	       "trade; rejects %" PRIu64 "\n",
+	       resting, levels, trades, 100.0 * (double)trading / (double)p.commands, rejects);
+	printf("  generation %.2f s\n", tg);
 	printf("  throughput  %.2f M commands/s (median of 3: %.2f %.2f %.2f)\n", sorted[1] / 1e6,
 	       rates[0] / 1e6, rates[1] / 1e6, rates[2] / 1e6);
 	printf("  latency ns (TSC %.2f GHz, read overhead ~%.0f ns included)\n", tsc_ghz, overhead_ns);
@@ -510,9 +546,9 @@ int main(int argc, char **argv)
 		fprintf(f,
 			"{\"benchmark\":\"engine\",\"commands\":%" PRIu64 ",\"users\":%u,\"depth\":%u,"
 			"\"spread\":%u,\"seed\":%" PRIu64 ",\"resting_orders\":%u,\"levels\":%u,"
-			"\"trades\":%" PRIu64 ",\"rejects\":%" PRIu64 ",\"throughput\":{\"median\":%.0f,"
+			"\"trades\":%" PRIu64 ",\"trading_commands\":%" PRIu64 ",\"rejects\":%" PRIu64 ",\"throughput\":{\"median\":%.0f,"
 			"\"runs\":[%.0f,%.0f,%.0f]},\"tsc_ghz\":%.3f,\"latency_ns\":{",
-			p.commands, p.users, p.depth, p.spread, p.seed, resting, levels, trades, rejects,
+			p.commands, p.users, p.depth, p.spread, p.seed, resting, levels, trades, trading, rejects,
 			sorted[1], rates[0], rates[1], rates[2], tsc_ghz);
 		for (int t = -1; t < T_NTYPES; t++) {
 			const struct pct *q = t < 0 ? &pa : &pt[t];

@@ -25,6 +25,9 @@
 #include <string.h>
 
 #include <xxhash.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "sequex/account.h"
 #include "sequex/book.h"
@@ -32,7 +35,7 @@
 
 struct sx_engine {
 	const struct sx_config *cfg;
-	struct sx_sink sink;
+	struct sx_sink *sink;
 	struct sx_accounts acc;
 	struct sx_pools pools;
 	struct sx_hmap order_ids; /* order id -> handle, resting orders */
@@ -113,16 +116,52 @@ static int64_t order_need(const struct sx_market_cfg *m, const struct sx_order *
 /* ------------------------------------------------------------------ */
 /* output                                                              */
 
-HOT void emit(struct sx_engine *e, struct sx_out *r, enum sx_out_kind kind)
+/* Zero a record with plain vector stores: GCC turns a memset of it into
+ * `rep stos`, whose start-up costs more than the whole record. */
+HOT void zero_record(struct sx_out *r)
 {
+#if defined(__SSE2__)
+	_Static_assert(sizeof(*r) == 128, "eight 16-byte stores");
+	/* written out: GCC turns even a loop of these back into `rep stos` */
+	__m128i z = _mm_setzero_si128();
+	__m128i *p = (__m128i *)(void *)r;
+	_mm_storeu_si128(p + 0, z);
+	_mm_storeu_si128(p + 1, z);
+	_mm_storeu_si128(p + 2, z);
+	_mm_storeu_si128(p + 3, z);
+	_mm_storeu_si128(p + 4, z);
+	_mm_storeu_si128(p + 5, z);
+	_mm_storeu_si128(p + 6, z);
+	_mm_storeu_si128(p + 7, z);
+#else
+	memset(r, 0, sizeof(*r));
+#endif
+}
+
+/* The next output record, zeroed, written in place in the sink's buffer. */
+HOT struct sx_out *rec_new(struct sx_engine *e)
+{
+	struct sx_sink *k = e->sink;
+	struct sx_out *r = &k->buf[k->n];
+	zero_record(r);
+	return r;
+}
+
+/* The record from rec_new is complete; hand the buffer over when full. */
+HOT void rec_done(struct sx_engine *e, struct sx_out *r, enum sx_out_kind kind)
+{
+	struct sx_sink *k = e->sink;
 	r->kind = (uint8_t)kind;
 	r->seq = e->seq;
 	r->ts = e->clock;
-	e->sink.emit(e->sink.ctx, r);
+	if (++k->n == k->cap) {
+		k->flush(k);
+		SX_ASSERT(k->n < k->cap);
+	}
 }
 
 HOT void order_view(const struct sx_engine *e, uint32_t h, enum sx_status st,
-		       struct sx_order_view *v)
+		       struct sx_order_view *restrict v)
 {
 	const struct sx_order *o = &e->pools.orders[h];
 	v->id = o->id;
@@ -143,10 +182,9 @@ HOT void order_view(const struct sx_engine *e, uint32_t h, enum sx_status st,
 HOT void emit_order(struct sx_engine *e, uint32_t h, enum sx_status st,
 		       enum sx_out_kind kind)
 {
-	struct sx_out r;
-	memset(&r, 0, sizeof(r));
-	order_view(e, h, st, &r.u.order);
-	emit(e, &r, kind);
+	struct sx_out *r = rec_new(e);
+	order_view(e, h, st, &r->u.order);
+	rec_done(e, r, kind);
 }
 
 static inline enum sx_status resting_status(const struct sx_order *o)
@@ -162,25 +200,23 @@ HOT void flush_balances(struct sx_engine *e)
 		const struct sx_balance *b = sx_bal(a, t->account, t->asset);
 		if (b->available == t->available0 && b->locked == t->locked0)
 			continue;
-		struct sx_out r;
-		memset(&r, 0, sizeof(r));
-		r.u.balance.account = t->account;
-		r.u.balance.asset = t->asset;
-		r.u.balance.available = b->available;
-		r.u.balance.locked = b->locked;
-		emit(e, &r, SX_OUT_EV_BALANCE);
+		struct sx_out *r = rec_new(e);
+		r->u.balance.account = t->account;
+		r->u.balance.asset = t->asset;
+		r->u.balance.available = b->available;
+		r->u.balance.locked = b->locked;
+		rec_done(e, r, SX_OUT_EV_BALANCE);
 	}
 	a->ntouched = 0;
 }
 
-HOT void reply_init(const struct sx_engine *e, struct sx_out *r, uint32_t acct)
+HOT void reply_init(const struct sx_engine *e, struct sx_out *restrict r, uint32_t acct)
 {
 	const struct sx_cmd *c = e->cmd;
-	memset(r, 0, sizeof(*r));
 	r->u.reply.cmd_type = c->type;
 	r->u.reply.reqid_len = c->reqid_len;
-	if (c->reqid_len)
-		memcpy(r->u.reply.reqid, c->reqid, c->reqid_len);
+	if (c->reqid_len) /* whole array: zero past reqid_len (command.h) */
+		memcpy(r->u.reply.reqid, c->reqid, SX_REQID_MAX);
 	r->u.reply.account = acct;
 }
 
@@ -193,15 +229,15 @@ static void reject(struct sx_engine *e, enum sx_code code, enum sx_field field,
 		e->new_acct = SX_ACCT_NONE;
 	}
 	SX_ASSERT(e->acc.ntouched == 0);
-	struct sx_out r;
-	reply_init(e, &r, SX_ACCT_NONE);
-	r.u.reply.code = (uint8_t)code;
-	r.u.reply.field = (uint8_t)field;
-	r.u.reply.detail = (uint8_t)detail;
-	r.u.reply.asset = asset;
-	r.u.reply.a = a;
-	r.u.reply.b = b;
-	emit(e, &r, SX_OUT_REPLY);
+	struct sx_out *r = rec_new(e);
+	reply_init(e, r, SX_ACCT_NONE);
+	r->u.reply.code = (uint8_t)code;
+	r->u.reply.field = (uint8_t)field;
+	r->u.reply.detail = (uint8_t)detail;
+	r->u.reply.asset = asset;
+	r->u.reply.a = a;
+	r->u.reply.b = b;
+	rec_done(e, r, SX_OUT_REPLY);
 }
 
 static void reject_funds(struct sx_engine *e, uint16_t asset, int64_t available, int64_t need)
@@ -251,12 +287,11 @@ static void accept(struct sx_engine *e)
 	if (acct == SX_ACCT_NONE)
 		return;
 	e->new_acct = SX_ACCT_NONE;
-	struct sx_out r;
-	memset(&r, 0, sizeof(r));
-	r.u.account.account = acct;
-	r.u.account.len = e->acc.name_len[acct];
-	memcpy(r.u.account.name, e->acc.name[acct], r.u.account.len);
-	emit(e, &r, SX_OUT_ACCOUNT);
+	struct sx_out *r = rec_new(e);
+	r->u.account.account = acct;
+	r->u.account.len = e->acc.name_len[acct];
+	memcpy(r->u.account.name, e->acc.name[acct], r->u.account.len);
+	rec_done(e, r, SX_OUT_ACCOUNT);
 	int64_t demo = e->cfg->demo_balance;
 	if (demo > 0) {
 		struct sx_balance *b = sx_bal_touch(&e->acc, acct, e->cfg->demo_asset);
@@ -533,9 +568,8 @@ static void fill(struct sx_engine *e, uint32_t th, uint32_t mh, int64_t qty)
 	sx_book_reduce(&e->pools, mh, qty);
 	mk->filled += qty;
 
-	struct sx_out r;
-	memset(&r, 0, sizeof(r));
-	struct sx_trade_view *tv = &r.u.trade;
+	struct sx_out *r = rec_new(e);
+	struct sx_trade_view *tv = &r->u.trade;
 	tv->trade_id = e->next_trade_id++;
 	tv->maker_order = mk->id;
 	tv->taker_order = t->id;
@@ -547,7 +581,7 @@ static void fill(struct sx_engine *e, uint32_t th, uint32_t mh, int64_t qty)
 	tv->taker_user = t->user;
 	tv->market = t->market;
 	tv->taker_side = t->side;
-	emit(e, &r, SX_OUT_EV_TRADE);
+	rec_done(e, r, SX_OUT_EV_TRADE);
 
 	if (mk->remaining == 0) {
 		SX_ASSERT(mk->locked == 0);
@@ -661,11 +695,11 @@ HOT void reply_order(struct sx_engine *e, uint32_t h, enum sx_status st)
 	flush_balances(e);
 	if (e->cmd->type == SX_CMD_GET_ORDER)
 		emit_order(e, h, st, SX_OUT_IT_ORDER);
-	struct sx_out r;
-	reply_init(e, &r, e->pools.orders[h].user);
-	r.u.reply.market = e->pools.orders[h].market;
-	r.u.reply.a = (int64_t)e->pools.orders[h].id;
-	emit(e, &r, SX_OUT_REPLY);
+	struct sx_out *r = rec_new(e);
+	reply_init(e, r, e->pools.orders[h].user);
+	r->u.reply.market = e->pools.orders[h].market;
+	r->u.reply.a = (int64_t)e->pools.orders[h].id;
+	rec_done(e, r, SX_OUT_REPLY);
 }
 
 /*
@@ -820,8 +854,7 @@ static void cmd_place(struct sx_engine *e)
 	o->tif = is_limit ? c->tif : SX_IOC;
 	o->stp = c->stp;
 	o->coid_len = c->coid_len;
-	memset(e->pools.coids[h], 0, SX_COID_MAX);
-	memcpy(e->pools.coids[h], c->coid, c->coid_len);
+	memcpy(e->pools.coids[h], c->coid, SX_COID_MAX); /* zero past coid_len (command.h) */
 
 	int64_t limit;
 	if (is_limit) {
@@ -960,12 +993,12 @@ static void cmd_funds(struct sx_engine *e, bool deposit)
 		e->supply[c->asset] -= c->amount;
 	}
 	flush_balances(e);
-	struct sx_out r;
-	reply_init(e, &r, acct);
-	r.u.reply.asset = c->asset;
-	r.u.reply.a = w->available;
-	r.u.reply.b = w->locked;
-	emit(e, &r, SX_OUT_REPLY);
+	struct sx_out *r = rec_new(e);
+	reply_init(e, r, acct);
+	r->u.reply.asset = c->asset;
+	r->u.reply.a = w->available;
+	r->u.reply.b = w->locked;
+	rec_done(e, r, SX_OUT_REPLY);
 }
 
 static void cmd_check_balance(struct sx_engine *e)
@@ -977,17 +1010,16 @@ static void cmd_check_balance(struct sx_engine *e)
 	flush_balances(e);
 	for (uint16_t s = 0; s < e->cfg->nassets; s++) {
 		const struct sx_balance *b = sx_bal(&e->acc, acct, s);
-		struct sx_out r;
-		memset(&r, 0, sizeof(r));
-		r.u.balance.account = acct;
-		r.u.balance.asset = s;
-		r.u.balance.available = b->available;
-		r.u.balance.locked = b->locked;
-		emit(e, &r, SX_OUT_IT_BALANCE);
+		struct sx_out *r = rec_new(e);
+		r->u.balance.account = acct;
+		r->u.balance.asset = s;
+		r->u.balance.available = b->available;
+		r->u.balance.locked = b->locked;
+		rec_done(e, r, SX_OUT_IT_BALANCE);
 	}
-	struct sx_out r;
-	reply_init(e, &r, acct);
-	emit(e, &r, SX_OUT_REPLY);
+	struct sx_out *r = rec_new(e);
+	reply_init(e, r, acct);
+	rec_done(e, r, SX_OUT_REPLY);
 }
 
 static void cmd_check_open_orders(struct sx_engine *e)
@@ -999,9 +1031,9 @@ static void cmd_check_open_orders(struct sx_engine *e)
 	flush_balances(e);
 	for (uint32_t h = e->acc.ofirst[acct]; h != SX_NIL; h = e->pools.ulinks[h].next)
 		emit_order(e, h, resting_status(&e->pools.orders[h]), SX_OUT_IT_ORDER);
-	struct sx_out r;
-	reply_init(e, &r, acct);
-	emit(e, &r, SX_OUT_REPLY);
+	struct sx_out *r = rec_new(e);
+	reply_init(e, r, acct);
+	rec_done(e, r, SX_OUT_REPLY);
 }
 
 static void cmd_depth(struct sx_engine *e)
@@ -1016,19 +1048,18 @@ static void cmd_depth(struct sx_engine *e)
 		uint32_t n = 0;
 		for (uint32_t lv = b->best[s]; lv != SX_NIL && n < c->levels;
 		     lv = sx_level_worse(&e->pools, lv, (enum sx_side)s), n++) {
-			struct sx_out r;
-			memset(&r, 0, sizeof(r));
-			r.u.level.price = e->pools.levels[lv].price;
-			r.u.level.qty = e->pools.levels[lv].total;
-			r.u.level.market = c->market;
-			r.u.level.side = (uint8_t)s;
-			emit(e, &r, SX_OUT_IT_LEVEL);
+			struct sx_out *r = rec_new(e);
+			r->u.level.price = e->pools.levels[lv].price;
+			r->u.level.qty = e->pools.levels[lv].total;
+			r->u.level.market = c->market;
+			r->u.level.side = (uint8_t)s;
+			rec_done(e, r, SX_OUT_IT_LEVEL);
 		}
 	}
-	struct sx_out r;
-	reply_init(e, &r, SX_ACCT_NONE);
-	r.u.reply.market = c->market;
-	emit(e, &r, SX_OUT_REPLY);
+	struct sx_out *r = rec_new(e);
+	reply_init(e, r, SX_ACCT_NONE);
+	r->u.reply.market = c->market;
+	rec_done(e, r, SX_OUT_REPLY);
 }
 
 static void cmd_quote(struct sx_engine *e)
@@ -1064,26 +1095,26 @@ static void cmd_quote(struct sx_engine *e)
 				return reject(e, SX_INVALID_NUMBER, SX_F_QTY, SX_D_OVERFLOW, 0, 0, 0);
 		}
 	}
-	struct sx_out r;
-	reply_init(e, &r, SX_ACCT_NONE);
-	r.u.reply.market = c->market;
-	r.u.reply.side = c->side;
-	r.u.reply.a = got;
-	r.u.reply.b = (int64_t)notional;
-	r.u.reply.c = (int64_t)fee;
-	emit(e, &r, SX_OUT_REPLY);
+	struct sx_out *r = rec_new(e);
+	reply_init(e, r, SX_ACCT_NONE);
+	r->u.reply.market = c->market;
+	r->u.reply.side = c->side;
+	r->u.reply.a = got;
+	r->u.reply.b = (int64_t)notional;
+	r->u.reply.c = (int64_t)fee;
+	rec_done(e, r, SX_OUT_REPLY);
 }
 
 static void cmd_rejected(struct sx_engine *e)
 {
 	const struct sx_reject *rj = &e->cmd->u.rej;
-	struct sx_out r;
-	reply_init(e, &r, SX_ACCT_NONE);
-	r.u.reply.code = rj->code != SX_OK ? rj->code : SX_INVALID_COMMAND;
-	r.u.reply.field = rj->field;
-	r.u.reply.detail = rj->detail;
-	r.u.reply.orig_type = rj->orig_type;
-	emit(e, &r, SX_OUT_REPLY);
+	struct sx_out *r = rec_new(e);
+	reply_init(e, r, SX_ACCT_NONE);
+	r->u.reply.code = rj->code != SX_OK ? rj->code : SX_INVALID_COMMAND;
+	r->u.reply.field = rj->field;
+	r->u.reply.detail = rj->detail;
+	r->u.reply.orig_type = rj->orig_type;
+	rec_done(e, r, SX_OUT_REPLY);
 }
 
 void sx_engine_apply(struct sx_engine *e, uint64_t seq, const struct sx_cmd *cmd)
@@ -1124,15 +1155,17 @@ void sx_engine_apply(struct sx_engine *e, uint64_t seq, const struct sx_cmd *cmd
 	}
 	SX_ASSERT(e->new_acct == SX_ACCT_NONE);
 	e->cmd = NULL;
+	e->sink->flush(e->sink); /* the command is complete: its reply is the last record */
+	SX_ASSERT(e->sink->n < e->sink->cap);
 }
 
 /* ------------------------------------------------------------------ */
 /* lifecycle and read-only views                                       */
 
-int sx_engine_create(const struct sx_config *cfg, struct sx_sink sink,
+int sx_engine_create(const struct sx_config *cfg, struct sx_sink *sink,
 		     struct sx_engine **out)
 {
-	if (!cfg || !sink.emit || cfg->nassets == 0 || cfg->nassets > SX_MAX_ASSETS ||
+	if (!cfg || !sink || !sink->flush || !sink->buf || sink->cap < 2 || sink->n != 0 || cfg->nassets == 0 || cfg->nassets > SX_MAX_ASSETS ||
 	    cfg->nmarkets > SX_MAX_MARKETS || cfg->max_orders == 0 || cfg->max_accounts == 0 ||
 	    cfg->max_orders > UINT32_MAX / 4)
 		return -EINVAL;

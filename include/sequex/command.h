@@ -143,6 +143,10 @@ struct sx_cmd_quote {
  * whether the source gave it (replay fills a missing ts with the previous
  * command's). user_hash is sx_user_hash(user, user_len), computed by the
  * decoder so the sequencer does not hash strings.
+ *
+ * Contract for every producer: the whole record starts zeroed, so the
+ * bytes of user, reqid and coid past their lengths are zero (the engine
+ * copies those arrays whole, without variable-length copies).
  */
 struct sx_cmd {
 	uint8_t type; /* enum sx_cmd_type */

@@ -24,10 +24,11 @@ struct sx_engine;
 /*
  * Create an engine for cfg (which must outlive it and not change), with
  * every pool allocated now (cfg->max_orders, cfg->max_accounts). Records
- * go to sink. Returns 0 and *out, or -ENOMEM / -EINVAL (inconsistent
- * config). The caller owns the engine and frees it with sx_engine_destroy.
+ * go to sink (output.h), which must outlive the engine; its n must be 0.
+ * Returns 0 and *out, or -ENOMEM / -EINVAL (inconsistent config or sink).
+ * The caller owns the engine and frees it with sx_engine_destroy.
  */
-int sx_engine_create(const struct sx_config *cfg, struct sx_sink sink,
+int sx_engine_create(const struct sx_config *cfg, struct sx_sink *sink,
 		     struct sx_engine **out);
 
 /* Free an engine and all its pools. NULL is ignored. */
@@ -35,7 +36,8 @@ void sx_engine_destroy(struct sx_engine *e);
 
 /*
  * Apply one command with sequence number seq (strictly increasing, from 1).
- * Emits the command's records through the sink, the SX_OUT_REPLY last.
+ * Writes the command's records into the sink, the SX_OUT_REPLY last, and
+ * flushes the sink once the command is complete.
  * Rejections are results (reply.code), never failures; an invariant
  * violation aborts through SX_ASSERT.
  */

@@ -124,16 +124,40 @@ struct sx_out {
 	} u;
 };
 
-_Static_assert(sizeof(struct sx_out) <= 128, "output records stay 128 bytes");
+_Static_assert(sizeof(struct sx_out) == 128, "output records are 128 bytes");
 
 /*
- * Where the engine writes records. emit is called synchronously on the
- * sequencer thread for every record in order; it must not call back into
- * the engine. The record is only valid during the call.
+ * Where the engine writes records: in place, into the consumer's buffer,
+ * so no record is copied on its way out. The engine writes record k at
+ * buf[n] and increments n; it calls flush (on its own thread, never
+ * re-entering the engine) after the last record of every command (so
+ * buf[n-1] is then an SX_OUT_REPLY) and whenever n reaches cap in the
+ * middle of a command. flush consumes buf[0..n) and makes room: it sets n
+ * to 0, or points buf/cap at fresh space; after it returns n < cap.
+ * A ring-backed sink claims slots of the ring as buf (ck_ring's
+ * reserve/commit); a tool may collect records in a growing array.
  */
 struct sx_sink {
+	struct sx_out *buf;
+	uint32_t cap; /* >= 2 */
+	uint32_t n;
+	void (*flush)(struct sx_sink *s);
+	void *ctx;    /* the consumer's */
+};
+
+/*
+ * A sink that passes records one at a time to emit(ctx, rec), in order,
+ * through a small internal buffer: for tests and tools that want a
+ * per-record callback. Use &rs->sink as the engine's sink.
+ */
+struct sx_record_sink {
+	struct sx_sink sink;
 	void (*emit)(void *ctx, const struct sx_out *rec);
 	void *ctx;
+	struct sx_out buf[32];
 };
+
+void sx_record_sink_init(struct sx_record_sink *rs,
+			 void (*emit)(void *ctx, const struct sx_out *rec), void *ctx);
 
 #endif

@@ -250,7 +250,9 @@ int sx_tool_replay(int argc, char **argv)
 	}
 	struct collector col = {0};
 	struct sx_engine *e = NULL;
-	int rc = sx_engine_create(&cfg, (struct sx_sink){collect, &col}, &e);
+	static struct sx_record_sink rsink;
+	sx_record_sink_init(&rsink, collect, &col);
+	int rc = sx_engine_create(&cfg, &rsink.sink, &e);
 	if (rc != 0) {
 		fprintf(stderr, "sequex replay: cannot create the engine: %s\n", strerror(-rc));
 		if (in != stdin)

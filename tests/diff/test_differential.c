@@ -1775,8 +1775,9 @@ static int run_seed(uint64_t seed, long ncmd, bool trace, bool quiet)
 	uint64_t x = seed;
 	R->rng.s = splitmix64(&x) | 1;
 	make_config(R);
-	struct sx_sink sink = {sink_emit, &R->out};
-	int rc = sx_engine_create(&R->cfg, sink, &R->e);
+	static struct sx_record_sink rsink; /* one engine at a time; outlives it */
+	sx_record_sink_init(&rsink, sink_emit, &R->out);
+	int rc = sx_engine_create(&R->cfg, &rsink.sink, &R->e);
 	if (rc != 0) {
 		fprintf(stderr, "seed %" PRIu64 ": sx_engine_create failed (%d)\n", seed, rc);
 		free(R);
@@ -2035,8 +2036,9 @@ static int run_directed(bool quiet)
 		sx_config_defaults(&R->cfg);
 		if (w == 5)
 			R->cfg.max_orders = 1;
-		struct sx_sink sink = {sink_emit, &R->out};
-		if (sx_engine_create(&R->cfg, sink, &R->e) != 0) {
+		static struct sx_record_sink rsink; /* one engine at a time; outlives it */
+		sx_record_sink_init(&rsink, sink_emit, &R->out);
+		if (sx_engine_create(&R->cfg, &rsink.sink, &R->e) != 0) {
 			free(R);
 			return NDIRECTED;
 		}

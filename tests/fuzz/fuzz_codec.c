@@ -66,7 +66,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.markets[0].maker_fee_bps = 7;
 	cfg.markets[0].taker_fee_bps = 13;
 	struct sx_engine *e;
-	if (sx_engine_create(&cfg, (struct sx_sink){emit, &sink}, &e) != 0)
+	static struct sx_record_sink rsink;
+	sx_record_sink_init(&rsink, emit, &sink);
+	if (sx_engine_create(&cfg, &rsink.sink, &e) != 0)
 		abort();
 	memset(sink.len, 0, sizeof(sink.len));
 	const char *p = (const char *)data, *end = p + size;

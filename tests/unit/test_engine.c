@@ -143,8 +143,9 @@ static void start(const struct sx_config *c)
 	nrecs = 0;
 	memset(announced, 0, sizeof(announced));
 	next_handle = SX_ACCT_FIRST_USER;
-	struct sx_sink sink = {sink_emit, NULL};
-	assert_int_equal(sx_engine_create(&cfg, sink, &eng), 0);
+	static struct sx_record_sink rsink; /* outlives the engine */
+	sx_record_sink_init(&rsink, sink_emit, NULL);
+	assert_int_equal(sx_engine_create(&cfg, &rsink.sink, &eng), 0);
 }
 
 static void start_fees(uint32_t maker, uint32_t taker)
