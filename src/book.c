@@ -7,8 +7,7 @@
  * total is the sum of its orders' remaining and count their number; a
  * level is either in the ladder window (height 0, slot and bit set) or in
  * the tree (height >= 1, price outside the window); the tree is a balanced
- * BST by price; lo/hi link every level of a side in price order; best is
- * the highest bid / lowest ask. Engine thread only.
+ * BST by price; best is the highest bid / lowest ask. Engine thread only.
  */
 #include "sequex/book.h"
 
@@ -86,7 +85,7 @@ static uint32_t level_alloc(struct sx_pools *p, int64_t price)
 	l->total = 0;
 	l->head = l->tail = SX_NIL;
 	l->count = 0;
-	l->lo = l->hi = l->left = l->right = SX_NIL;
+	l->left = l->right = SX_NIL;
 	l->height = 1;
 	p->levels_used++;
 	return h;
@@ -334,13 +333,42 @@ uint32_t sx_book_find(const struct sx_pools *p, const struct sx_book *b,
 	return SX_NIL;
 }
 
+uint32_t sx_book_worse(const struct sx_pools *p, const struct sx_book *b, uint32_t lv,
+		       enum sx_side side)
+{
+	const struct sx_level *L = p->levels;
+	const struct sx_ladder *l = &b->lad[side];
+	int64_t price = L[lv].price;
+	bool down = side == SX_BUY; /* away from the best: lower bids, higher asks */
+	if (L[lv].height == 0) {
+		uint32_t i = (uint32_t)(price - l->base);
+		int64_t j = down ? lad_prev(l, i) : lad_next(l, i + 1);
+		if (j >= 0)
+			return l->slot[j];
+		return b->root[side] == SX_NIL ? SX_NIL : tree_neighbour(L, b->root[side], price, down);
+	}
+	/* a tree level: the nearer of the next tree level and the window's edge level */
+	uint32_t t = tree_neighbour(L, b->root[side], price, down);
+	uint32_t c = SX_NIL;
+	if (l->count) {
+		if (down && price >= l->base + (int64_t)SX_LADDER_W)
+			c = l->slot[lad_prev(l, SX_LADDER_W)];
+		else if (!down && price < l->base)
+			c = l->slot[lad_next(l, 0)];
+	}
+	if (c == SX_NIL)
+		return t;
+	if (t == SX_NIL)
+		return c;
+	return down ? (L[t].price > L[c].price ? t : c) : (L[t].price < L[c].price ? t : c);
+}
+
 static uint32_t level_create(struct sx_pools *p, struct sx_book *b,
 			     enum sx_side side, int64_t price)
 {
 	struct sx_level *L = p->levels;
 	struct sx_ladder *l = &b->lad[side];
 	uint32_t h = level_alloc(p, price);
-	uint32_t lo = SX_NIL, hi = SX_NIL;
 	if (b->nlevels[side] == 0 && !lad_in(l, price)) /* an empty side: centre the window */
 		l->base = price > INT64_MIN / 2 ? price - SX_LADDER_W / 2 : price;
 	if (lad_in(l, price)) {
@@ -349,30 +377,10 @@ static uint32_t level_create(struct sx_pools *p, struct sx_book *b,
 		l->slot[i] = h;
 		lad_set(l, i);
 		l->count++;
-		int64_t j = lad_prev(l, i);
-		lo = j >= 0 ? l->slot[j] : tree_neighbour(L, b->root[side], price, true);
-		j = lad_next(l, i + 1);
-		hi = j >= 0 ? l->slot[j] : tree_neighbour(L, b->root[side], price, false);
 	} else {
+		uint32_t lo = SX_NIL, hi = SX_NIL;
 		b->root[side] = avl_insert(L, b->root[side], h, &lo, &hi);
-		if (l->count) { /* the ladder may hold the nearer neighbour */
-			if (price < l->base) {
-				uint32_t c = l->slot[lad_next(l, 0)];
-				if (hi == SX_NIL || L[c].price < L[hi].price)
-					hi = c;
-			} else {
-				uint32_t c = l->slot[lad_prev(l, SX_LADDER_W)];
-				if (lo == SX_NIL || L[c].price > L[lo].price)
-					lo = c;
-			}
-		}
 	}
-	L[h].lo = lo;
-	L[h].hi = hi;
-	if (lo != SX_NIL)
-		L[lo].hi = h;
-	if (hi != SX_NIL)
-		L[hi].lo = h;
 	uint32_t best = b->best[side];
 	if (best == SX_NIL || (side == SX_BUY ? price > L[best].price : price < L[best].price))
 		b->best[side] = h;
@@ -384,6 +392,8 @@ static void level_delete(struct sx_pools *p, struct sx_book *b, enum sx_side sid
 			 uint32_t h)
 {
 	struct sx_level *L = p->levels;
+	if (b->best[side] == h) /* before h leaves the structures it is found from */
+		b->best[side] = sx_book_worse(p, b, h, side);
 	if (L[h].height == 0) {
 		struct sx_ladder *l = &b->lad[side];
 		uint32_t i = (uint32_t)(L[h].price - l->base);
@@ -394,13 +404,6 @@ static void level_delete(struct sx_pools *p, struct sx_book *b, enum sx_side sid
 	} else {
 		b->root[side] = avl_remove(L, b->root[side], h);
 	}
-	uint32_t lo = L[h].lo, hi = L[h].hi;
-	if (lo != SX_NIL)
-		L[lo].hi = hi;
-	if (hi != SX_NIL)
-		L[hi].lo = lo;
-	if (b->best[side] == h)
-		b->best[side] = side == SX_BUY ? lo : hi;
 	b->nlevels[side]--;
 	level_release(p, h);
 }
@@ -506,17 +509,12 @@ int sx_book_check(const struct sx_pools *p, const struct sx_book *b)
 			return -__LINE__;
 		/* walk the list from the best, away from it */
 		uint32_t n = 0, orders = 0, prev = SX_NIL;
-		for (uint32_t lv = b->best[s]; lv != SX_NIL; lv = sx_level_worse(p, lv, (enum sx_side)s)) {
+		for (uint32_t lv = b->best[s]; lv != SX_NIL; lv = sx_book_worse(p, b, lv, (enum sx_side)s)) {
 			if (++n > b->nlevels[s])
 				return -__LINE__;
-			if (prev != SX_NIL) {
-				if (s == SX_BUY ? L[lv].price >= L[prev].price : L[lv].price <= L[prev].price)
-					return -__LINE__;
-				if ((s == SX_BUY ? L[lv].hi : L[lv].lo) != prev)
-					return -__LINE__;
-			} else if ((s == SX_BUY ? L[lv].hi : L[lv].lo) != SX_NIL) {
+			if (prev != SX_NIL &&
+			    (s == SX_BUY ? L[lv].price >= L[prev].price : L[lv].price <= L[prev].price))
 				return -__LINE__;
-			}
 			if (L[lv].count == 0 || L[lv].total <= 0)
 				return -__LINE__;
 			int64_t total = 0;

@@ -647,7 +647,7 @@ static bool fok_fillable(const struct sx_engine *e, const struct sx_order *t, in
 	int64_t need = t->remaining;
 	for (uint32_t lv = e->books[t->market].best[opp];
 	     lv != SX_NIL && crosses(side, p->levels[lv].price, limit);
-	     lv = sx_level_worse(p, lv, (enum sx_side)opp)) {
+	     lv = sx_book_worse(p, &e->books[t->market], lv, (enum sx_side)opp)) {
 		for (uint32_t h = p->levels[lv].head; h != SX_NIL; h = p->orders[h].next) {
 			const struct sx_order *mk = &p->orders[h];
 			if (mk->user == t->user) {
@@ -1047,7 +1047,7 @@ static void cmd_depth(struct sx_engine *e)
 	for (int s = SX_BUY; s <= SX_SELL; s++) {
 		uint32_t n = 0;
 		for (uint32_t lv = b->best[s]; lv != SX_NIL && n < c->levels;
-		     lv = sx_level_worse(&e->pools, lv, (enum sx_side)s), n++) {
+		     lv = sx_book_worse(&e->pools, b, lv, (enum sx_side)s), n++) {
 			struct sx_out *r = rec_new(e);
 			r->u.level.price = e->pools.levels[lv].price;
 			r->u.level.qty = e->pools.levels[lv].total;
@@ -1081,7 +1081,7 @@ static void cmd_quote(struct sx_engine *e)
 	if (lv != SX_NIL) {
 		int64_t limit = protection_price(p->levels[lv].price, side, m->market_slippage_bps);
 		for (; lv != SX_NIL && got < want && crosses(side, p->levels[lv].price, limit);
-		     lv = sx_level_worse(p, lv, (enum sx_side)opp)) {
+		     lv = sx_book_worse(p, &e->books[c->market], lv, (enum sx_side)opp)) {
 			for (uint32_t h = p->levels[lv].head; h != SX_NIL && got < want;
 			     h = p->orders[h].next) {
 				int64_t q = want - got < p->orders[h].remaining ? want - got
@@ -1268,7 +1268,7 @@ int sx_engine_validate(const struct sx_engine *e, char *msg, size_t cap)
 		levels += b->nlevels[0] + b->nlevels[1];
 		for (int s = 0; s < 2 && rc == 0; s++) {
 			for (uint32_t lv = b->best[s]; lv != SX_NIL && rc == 0;
-			     lv = sx_level_worse(p, lv, (enum sx_side)s)) {
+			     lv = sx_book_worse(p, b, lv, (enum sx_side)s)) {
 				for (uint32_t h = p->levels[lv].head; h != SX_NIL; h = p->orders[h].next) {
 					const struct sx_order *o = &p->orders[h];
 					resting++;

@@ -5,9 +5,10 @@
  * price, plus a two-level bitmap to find the neighbouring occupied price),
  * so finding, creating and deleting a level near the market is O(1).
  * Levels outside the window go to an AVL tree keyed by price (O(log n)).
- * All levels of a side are threaded into one doubly linked list in price
- * order with the best level cached: O(1) best price and next level, O(1)
- * append to / unlink from a level's FIFO queue.
+ * The best level of a side is cached; the next level away from it is found
+ * in the bitmap (a few word scans) or, outside the window, in the tree, so
+ * creating and deleting a level touches no neighbour. Appending to and
+ * unlinking from a level's FIFO queue is O(1).
  *
  * The window is placed around the first level of an empty side and stays
  * put while the side has levels, so tree levels are always outside it.
@@ -53,7 +54,6 @@ struct sx_level {
 	int64_t total;     /* sum of remaining of its orders, lots */
 	uint32_t head, tail; /* oldest, newest order */
 	uint32_t count;    /* orders */
-	uint32_t lo, hi;   /* neighbouring levels by price */
 	uint32_t left, right; /* AVL children (tree levels) */
 	int32_t height;    /* AVL height; 0 for a level in the ladder */
 };
@@ -126,16 +126,18 @@ static inline void sx_book_reduce(struct sx_pools *p, uint32_t h, int64_t lots)
 uint32_t sx_book_find(const struct sx_pools *p, const struct sx_book *b,
 		      enum sx_side side, int64_t price);
 
-/* The next level away from the best on side, or SX_NIL. */
-static inline uint32_t sx_level_worse(const struct sx_pools *p, uint32_t lv,
-				      enum sx_side side)
-{
-	return side == SX_BUY ? p->levels[lv].lo : p->levels[lv].hi;
-}
+/*
+ * The next level after lv going away from the best on side (the next lower
+ * bid, the next higher ask), or SX_NIL. O(1) in the window (bitmap scan),
+ * O(log n) for levels outside it.
+ */
+uint32_t sx_book_worse(const struct sx_pools *p, const struct sx_book *b, uint32_t lv,
+		       enum sx_side side);
 
 /*
  * Check the structure of one book (ladder slots and bitmaps, tree order and
- * balance, list links, level totals and counts, best cache). Returns 0 or a negative line
+ * balance, the walk from the best level, level totals and counts, best
+ * cache). Returns 0 or a negative line
  * number identifying the failed check. O(orders + levels): tests only.
  */
 int sx_book_check(const struct sx_pools *p, const struct sx_book *b);

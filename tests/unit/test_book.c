@@ -275,7 +275,7 @@ static void test_best_and_levels(void **state)
 	const int64_t want_bids[] = {102, 101, 100, 99, 98};
 	const int64_t want_asks[] = {103, 105, 108, 110};
 	unsigned n = 0;
-	for (uint32_t lv = b.best[SX_BUY]; lv != SX_NIL; lv = sx_level_worse(&p, lv, SX_BUY)) {
+	for (uint32_t lv = b.best[SX_BUY]; lv != SX_NIL; lv = sx_book_worse(&p, &b, lv, SX_BUY)) {
 		assert_true(n < 5);
 		assert_int_equal(p.levels[lv].price, want_bids[n]);
 		assert_int_equal(sx_book_find(&p, &b, SX_BUY, want_bids[n]), lv);
@@ -283,7 +283,7 @@ static void test_best_and_levels(void **state)
 	}
 	assert_int_equal(n, 5);
 	n = 0;
-	for (uint32_t lv = b.best[SX_SELL]; lv != SX_NIL; lv = sx_level_worse(&p, lv, SX_SELL)) {
+	for (uint32_t lv = b.best[SX_SELL]; lv != SX_NIL; lv = sx_book_worse(&p, &b, lv, SX_SELL)) {
 		assert_true(n < 4);
 		assert_int_equal(p.levels[lv].price, want_asks[n]);
 		n++;
@@ -294,7 +294,7 @@ static void test_best_and_levels(void **state)
 	assert_int_equal(sx_book_find(&p, &b, SX_BUY, 103), SX_NIL);
 	assert_int_equal(sx_book_find(&p, &b, SX_BUY, 97), SX_NIL);
 
-	/* deleting the best level moves best to the next; a middle one relinks */
+	/* deleting the best level moves best to the next; a middle one leaves a gap */
 	sx_book_remove(&p, &b, b102);
 	assert_int_equal(sx_book_check(&p, &b), 0);
 	assert_int_equal(best_price(&p, &b, SX_BUY), 101);
@@ -302,14 +302,13 @@ static void test_best_and_levels(void **state)
 	assert_int_equal(sx_book_check(&p, &b), 0);
 	uint32_t lv100 = sx_book_find(&p, &b, SX_BUY, 100);
 	uint32_t lv98 = sx_book_find(&p, &b, SX_BUY, 98);
-	assert_int_equal(p.levels[lv100].lo, lv98);
-	assert_int_equal(p.levels[lv98].hi, lv100);
-	assert_int_equal(p.levels[lv98].lo, SX_NIL);
+	assert_int_equal(sx_book_worse(&p, &b, lv100, SX_BUY), lv98);
+	assert_int_equal(sx_book_worse(&p, &b, lv98, SX_BUY), SX_NIL);
 	sx_book_remove(&p, &b, s103);
 	assert_int_equal(best_price(&p, &b, SX_SELL), 105);
 	sx_book_remove(&p, &b, s110); /* worst ask */
 	assert_int_equal(sx_book_check(&p, &b), 0);
-	assert_int_equal(p.levels[sx_book_find(&p, &b, SX_SELL, 108)].hi, SX_NIL);
+	assert_int_equal(sx_book_worse(&p, &b, sx_book_find(&p, &b, SX_SELL, 108), SX_SELL), SX_NIL);
 	sx_book_remove(&p, &b, s105);
 	sx_book_remove(&p, &b, s108);
 	assert_int_equal(b.best[SX_SELL], SX_NIL);
@@ -355,7 +354,7 @@ static void run_shapes(int64_t step)
 	}
 	int64_t last = INT64_MAX;
 	unsigned n = 0;
-	for (uint32_t lv = b.best[SX_BUY]; lv != SX_NIL; lv = sx_level_worse(&p, lv, SX_BUY)) {
+	for (uint32_t lv = b.best[SX_BUY]; lv != SX_NIL; lv = sx_book_worse(&p, &b, lv, SX_BUY)) {
 		assert_true(p.levels[lv].price < last);
 		last = p.levels[lv].price;
 		n++;
@@ -389,7 +388,7 @@ static void run_shapes(int64_t step)
 	uint32_t z = add(&p, &b, 1002, SX_BUY, 5000001, 1);
 	uint32_t w = add(&p, &b, 1003, SX_BUY, INT64_MAX / 4, 1);
 	assert_int_equal(best_price(&p, &b, SX_BUY), INT64_MAX / 4);
-	assert_int_equal(p.levels[sx_level_worse(&p, b.best[SX_BUY], SX_BUY)].price, 5000001);
+	assert_int_equal(p.levels[sx_book_worse(&p, &b, b.best[SX_BUY], SX_BUY)].price, 5000001);
 	sx_book_remove(&p, &b, w);
 	assert_int_equal(sx_book_check(&p, &b), 0);
 	assert_int_equal(best_price(&p, &b, SX_BUY), 5000001);
@@ -462,7 +461,7 @@ static void ref_check_all(const struct sx_pools *p, const struct sx_book *b,
 		/* the level list visits exactly the reference's prices, best first */
 		int i = s == SX_BUY ? NPRICES - 1 : 0;
 		for (uint32_t lv = b->best[s]; lv != SX_NIL;
-		     lv = sx_level_worse(p, lv, (enum sx_side)s)) {
+		     lv = sx_book_worse(p, b, lv, (enum sx_side)s)) {
 			while (r->count[s][i] == 0)
 				i += s == SX_BUY ? -1 : 1;
 			assert_int_equal(p->levels[lv].price, r->price[i]);
@@ -490,7 +489,7 @@ static void check_fifo(const struct sx_pools *p, const struct sx_book *b)
 {
 	for (int s = 0; s < 2; s++)
 		for (uint32_t lv = b->best[s]; lv != SX_NIL;
-		     lv = sx_level_worse(p, lv, (enum sx_side)s)) {
+		     lv = sx_book_worse(p, b, lv, (enum sx_side)s)) {
 			uint64_t last = 0;
 			for (uint32_t h = p->levels[lv].head; h != SX_NIL; h = p->orders[h].next) {
 				assert_true(p->orders[h].id > last);
@@ -635,7 +634,7 @@ static void test_check_detects(void **state)
 	p.levels[lv].total -= 1;
 	assert_int_equal(sx_book_check(&p, &b), 0);
 	uint32_t best = b.best[SX_BUY];
-	b.best[SX_BUY] = sx_level_worse(&p, best, SX_BUY);
+	b.best[SX_BUY] = sx_book_worse(&p, &b, best, SX_BUY);
 	assert_true(sx_book_check(&p, &b) < 0);
 	b.best[SX_BUY] = best;
 	p.orders[a].remaining = 0;
