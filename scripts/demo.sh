@@ -13,3 +13,8 @@ echo "== sequex demo: replaying tests/scenarios/demo.jsonl on the embedded demo 
 echo "   (every line below is a reply {\"ok\":...} or an event {\"ev\":...})"
 echo
 build-release/sequex replay --summary --validate tests/scenarios/demo.jsonl
+
+echo
+echo "== load: 1,000,000 commands of the exchange-core-style mix through the engine"
+echo "   (in-process, one core; perf/run.sh runs the full benchmark, docs/benchmarks.md has figures)"
+build-release/perf/bench_engine --commands 1000000
