@@ -7,9 +7,11 @@
  *
  * The command stream is generated deterministically from a seed by driving
  * a generator engine (so every cancel and amend names a live order), then
- * replayed on a fresh engine three ways: a throughput pass (no timers),
- * a latency pass (TSC read around every command), and an optional
- * callgrind window (instructions per command). Output records go to a
+ * replayed on fresh engines: an untimed verification pass, three
+ * throughput passes (no timers; commands applied in batches of BATCH as
+ * the sequencer drains its input rings), a latency pass (TSC read around
+ * every single command), and an optional callgrind window (instructions
+ * per command, batched like the throughput passes). Output records go to a
  * sink that copies them into a ring-sized buffer, as an output ring would.
  *
  * Single-threaded; results as text and JSON (--json FILE).
@@ -168,10 +170,9 @@ enum { T_GTC, T_IOC, T_CANCEL, T_AMEND, T_NTYPES };
 #endif
 static const char *const type_name[T_NTYPES] = {"gtc", "ioc", "cancel", "amend"};
 
-struct bcmd {
-	struct sx_cmd cmd;
-	uint8_t t;
-};
+/* Commands are applied in batches of this many in the throughput passes, as
+ * the sequencer drains its input rings (one output commit per batch). */
+#define BATCH 64
 
 static char (*user_names)[16];
 static uint8_t *user_len;
@@ -189,13 +190,13 @@ static void set_user(struct sx_cmd *c, uint32_t u)
  * engine as it goes so the next command sees the live book.
  */
 static void generate(struct sx_engine *ge, struct gen *g, const struct params *p,
-		     struct bcmd *out, uint64_t count, uint64_t nwarm, uint64_t *seq)
+		     struct sx_cmd *out, uint8_t *types, uint64_t count, uint64_t nwarm,
+		     uint64_t *seq)
 {
 	const int64_t mid0 = 10000; /* 100.00 in ticks of 0.01 */
 	int64_t mid = mid0;
 	for (uint64_t i = 0; i < count; i++) {
-		struct bcmd *b = &out[i];
-		struct sx_cmd *c = &b->cmd;
+		struct sx_cmd *c = &out[i];
 		memset(c, 0, sizeof(*c));
 		c->ts = 1700000000000000000ull + i * 100;
 		c->has_ts = 1;
@@ -218,7 +219,7 @@ static void generate(struct sx_engine *ge, struct gen *g, const struct params *p
 		 * more often when it is deeper than that, less when shallower */
 		uint32_t gtc_cross = g->n > p->depth ? 2 * GTC_CROSS_PCT : GTC_CROSS_PCT / 2;
 		uint32_t amend_cross = g->n > p->depth ? 2 * AMEND_CROSS_PERMILLE : AMEND_CROSS_PERMILLE / 2;
-		b->t = (uint8_t)t;
+		types[i] = (uint8_t)t;
 		if (t == T_GTC || t == T_IOC) {
 			uint32_t u = rnd_below(p->users);
 			set_user(c, u);
@@ -318,7 +319,7 @@ static struct pct percentiles(uint32_t *v, uint64_t n)
 
 /* Fresh engine with funded users and the warm-up prefix applied. */
 static struct sx_engine *prepare(const struct sx_config *cfg, struct sx_sink *sink,
-				 const struct params *p, const struct bcmd *warm, uint64_t nwarm,
+				 const struct params *p, const struct sx_cmd *warm, uint64_t nwarm,
 				 uint64_t *seq)
 {
 	struct sx_engine *e;
@@ -339,7 +340,7 @@ static struct sx_engine *prepare(const struct sx_config *cfg, struct sx_sink *si
 		}
 	}
 	for (uint64_t i = 0; i < nwarm; i++)
-		sx_engine_apply(e, ++*seq, &warm[i].cmd);
+		sx_engine_apply(e, ++*seq, &warm[i]);
 	return e;
 }
 
@@ -404,13 +405,14 @@ int main(int argc, char **argv)
 	/* generation: a warm-up prefix that builds the book, then the measured commands */
 	uint64_t nwarm = (uint64_t)p.depth * 4;
 	uint64_t total = nwarm + p.commands;
-	struct bcmd *cmds = malloc(total * sizeof(*cmds));
+	struct sx_cmd *cmds = malloc(total * sizeof(*cmds));
+	uint8_t *types = malloc(total);
 	struct gen g = {0};
 	g.cap = p.depth * 4 + 1024;
 	g.orders = malloc(g.cap * sizeof(*g.orders));
 	g.pos_cap = total + 16;
 	g.pos = calloc(g.pos_cap, sizeof(*g.pos));
-	if (!cmds || !g.orders || !g.pos || !user_names || !user_len || !user_hash) {
+	if (!cmds || !types || !g.orders || !g.pos || !user_names || !user_len || !user_hash) {
 		fprintf(stderr, "bench: out of memory\n");
 		return 2;
 	}
@@ -419,7 +421,7 @@ int main(int argc, char **argv)
 	sx_record_sink_init(&gsink, gen_emit, &g);
 	struct sx_engine *ge = prepare(&cfg, &gsink.sink, &p, NULL, 0, &gseq);
 	double tg = now_s();
-	generate(ge, &g, &p, cmds, total, nwarm, &gseq);
+	generate(ge, &g, &p, cmds, types, total, nwarm, &gseq);
 	tg = now_s() - tg;
 	uint32_t levels = sx_engine_level_count(ge, 0, SX_BUY) + sx_engine_level_count(ge, 0, SX_SELL);
 	uint32_t resting = sx_engine_order_count(ge);
@@ -427,18 +429,22 @@ int main(int argc, char **argv)
 
 	uint64_t mix[T_NTYPES] = {0};
 	for (uint64_t i = nwarm; i < total; i++)
-		mix[cmds[i].t]++;
+		mix[types[i]]++;
 
 	static struct ring_sink sink;
-	const struct bcmd *run = cmds + nwarm;
+	const struct sx_cmd *run = cmds + nwarm;
+	const uint8_t *run_type = types + nwarm;
 
 	if (p.callgrind) {
 		uint64_t seq = 0;
 		struct sx_engine *e = prepare(&cfg, ring_sink_init(&sink, 0), &p, cmds, nwarm, &seq);
 		CALLGRIND_ZERO_STATS;
 		CALLGRIND_START_INSTRUMENTATION;
-		for (uint64_t i = 0; i < p.commands; i++)
-			sx_engine_apply(e, ++seq, &run[i].cmd);
+		for (uint64_t i = 0; i < p.commands; i += BATCH) {
+			size_t n = p.commands - i < BATCH ? (size_t)(p.commands - i) : BATCH;
+			sx_engine_apply_batch(e, seq + 1, &run[i], n);
+			seq += n;
+		}
 		CALLGRIND_STOP_INSTRUMENTATION;
 		CALLGRIND_DUMP_STATS_AT("measured");
 		sx_engine_destroy(e);
@@ -454,7 +460,7 @@ int main(int argc, char **argv)
 		sink.trades = sink.rejects = 0;
 		for (uint64_t i = 0; i < p.commands; i++) {
 			uint64_t before = sink.trades;
-			sx_engine_apply(e, ++seq, &run[i].cmd);
+			sx_engine_apply(e, ++seq, &run[i]);
 			trading += sink.trades != before;
 		}
 		trades = sink.trades;
@@ -473,8 +479,11 @@ int main(int argc, char **argv)
 		uint64_t seq = 0;
 		struct sx_engine *e = prepare(&cfg, ring_sink_init(&sink, 0), &p, cmds, nwarm, &seq);
 		double t0 = now_s();
-		for (uint64_t i = 0; i < p.commands; i++)
-			sx_engine_apply(e, ++seq, &run[i].cmd);
+		for (uint64_t i = 0; i < p.commands; i += BATCH) {
+			size_t n = p.commands - i < BATCH ? (size_t)(p.commands - i) : BATCH;
+			sx_engine_apply_batch(e, seq + 1, &run[i], n);
+			seq += n;
+		}
 		double dt = now_s() - t0;
 		rates[pass] = (double)p.commands / dt;
 		sx_engine_destroy(e);
@@ -500,12 +509,12 @@ int main(int argc, char **argv)
 		for (uint64_t i = 0; i < p.commands; i++) {
 			unsigned aux;
 			uint64_t c0 = __rdtscp(&aux);
-			sx_engine_apply(e, ++seq, &run[i].cmd);
+			sx_engine_apply(e, ++seq, &run[i]);
 			uint64_t c1 = __rdtscp(&aux);
 			uint64_t d = c1 - c0;
 			uint32_t v = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 			all[i] = v;
-			lat[run[i].t][nlat[run[i].t]++] = v;
+			lat[run_type[i]][nlat[run_type[i]]++] = v;
 		}
 		sx_engine_destroy(e);
 	}
@@ -562,5 +571,6 @@ int main(int argc, char **argv)
 		fclose(f);
 	}
 	free(cmds);
+	free(types);
 	return 0;
 }

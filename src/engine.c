@@ -176,7 +176,8 @@ HOT void order_view(const struct sx_engine *e, uint32_t h, enum sx_status st,
 	v->tif = o->tif;
 	v->status = (uint8_t)st;
 	v->coid_len = o->coid_len;
-	memcpy(v->coid, e->pools.coids[h], SX_COID_MAX); /* zero past coid_len */
+	if (o->coid_len) /* the record is zeroed; the id table is another cache line */
+		memcpy(v->coid, e->pools.coids[h], SX_COID_MAX); /* zero past coid_len */
 }
 
 HOT void emit_order(struct sx_engine *e, uint32_t h, enum sx_status st,
@@ -1117,7 +1118,8 @@ static void cmd_rejected(struct sx_engine *e)
 	rec_done(e, r, SX_OUT_REPLY);
 }
 
-void sx_engine_apply(struct sx_engine *e, uint64_t seq, const struct sx_cmd *cmd)
+/* Apply one command without the final flush (the callers below flush). */
+static inline void apply_one(struct sx_engine *e, uint64_t seq, const struct sx_cmd *cmd)
 {
 	SX_ASSERT(seq > e->seq);
 	e->seq = seq;
@@ -1155,8 +1157,24 @@ void sx_engine_apply(struct sx_engine *e, uint64_t seq, const struct sx_cmd *cmd
 	}
 	SX_ASSERT(e->new_acct == SX_ACCT_NONE);
 	e->cmd = NULL;
+}
+
+void sx_engine_apply(struct sx_engine *e, uint64_t seq, const struct sx_cmd *cmd)
+{
+	apply_one(e, seq, cmd);
 	e->sink->flush(e->sink); /* the command is complete: its reply is the last record */
 	SX_ASSERT(e->sink->n < e->sink->cap);
+}
+
+void sx_engine_apply_batch(struct sx_engine *e, uint64_t seq0, const struct sx_cmd *cmds,
+			   size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		apply_one(e, seq0 + i, &cmds[i]);
+	if (e->sink->n) {
+		e->sink->flush(e->sink);
+		SX_ASSERT(e->sink->n < e->sink->cap);
+	}
 }
 
 /* ------------------------------------------------------------------ */

@@ -44,6 +44,15 @@ void sx_engine_destroy(struct sx_engine *e);
 void sx_engine_apply(struct sx_engine *e, uint64_t seq, const struct sx_cmd *cmd);
 
 /*
+ * Apply cmds[0..n) with sequence numbers seq0, seq0 + 1, ...: the same as n
+ * calls of sx_engine_apply except that the sink is flushed once, after the
+ * last command (and whenever its buffer fills). This is how the sequencer
+ * drains a batch from its input rings: one commit of output per batch.
+ */
+void sx_engine_apply_batch(struct sx_engine *e, uint64_t seq0, const struct sx_cmd *cmds,
+			   size_t n);
+
+/*
  * Check every invariant of the state (spec/semantics.md §2-3): each book's
  * structure (tree, lists, level totals and counts) and no crossed book;
  * each resting order's lock equals what it can still need; each account's

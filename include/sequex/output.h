@@ -130,9 +130,10 @@ _Static_assert(sizeof(struct sx_out) == 128, "output records are 128 bytes");
  * Where the engine writes records: in place, into the consumer's buffer,
  * so no record is copied on its way out. The engine writes record k at
  * buf[n] and increments n; it calls flush (on its own thread, never
- * re-entering the engine) after the last record of every command (so
- * buf[n-1] is then an SX_OUT_REPLY) and whenever n reaches cap in the
- * middle of a command. flush consumes buf[0..n) and makes room: it sets n
+ * re-entering the engine) after the last record of every command applied
+ * with sx_engine_apply, or of every batch applied with
+ * sx_engine_apply_batch (so buf[n-1] is then an SX_OUT_REPLY), and whenever
+ * n reaches cap in the middle of a command. flush consumes buf[0..n) and makes room: it sets n
  * to 0, or points buf/cap at fresh space; after it returns n < cap.
  * A ring-backed sink claims slots of the ring as buf (ck_ring's
  * reserve/commit); a tool may collect records in a growing array.
