@@ -89,15 +89,18 @@ static inline int64_t notional_of(const struct sx_market_cfg *m, int64_t price, 
 
 /* What a buy at price for qty must hold: notional + fee at the higher rate.
  * Returns -1 when it does not fit an int64. */
-static int64_t buy_need(const struct sx_market_cfg *m, int64_t price, int64_t qty)
+/* A notional (or -1) plus its fee reserve, or -1 when that does not fit. */
+static inline int64_t with_reserve(const struct sx_market_cfg *m, int64_t n)
 {
-	int64_t n;
-	if (__builtin_mul_overflow(price, qty, &n) || __builtin_mul_overflow(n, m->unit, &n))
-		return -1;
 	int64_t need;
-	if (__builtin_add_overflow(n, fee_of(n, max_fee_bps(m)), &need))
+	if (n < 0 || __builtin_add_overflow(n, fee_of(n, max_fee_bps(m)), &need))
 		return -1;
 	return need;
+}
+
+static int64_t buy_need(const struct sx_market_cfg *m, int64_t price, int64_t qty)
+{
+	return with_reserve(m, notional_of(m, price, qty));
 }
 
 static inline int64_t base_units(const struct sx_market_cfg *m, int64_t qty)
@@ -798,8 +801,8 @@ static void cmd_place(struct sx_engine *e)
 	int64_t base = base_units(m, c->qty);
 	/* what a fill of it can move must fit 64 bits: a buy's notional and fee
 	 * reserve, a sell's notional (its fee comes out of it) */
-	int64_t need = side == SX_BUY ? (is_limit ? buy_need(m, c->price, c->qty) : 0) : base;
 	int64_t notional = is_limit ? notional_of(m, c->price, c->qty) : 0;
+	int64_t need = side == SX_BUY ? (is_limit ? with_reserve(m, notional) : 0) : base;
 	if (base < 0 || need < 0 || notional < 0)
 		return reject(e, SX_INVALID_NUMBER, SX_F_QTY, SX_D_OVERFLOW, 0, 0, 0);
 
@@ -921,9 +924,9 @@ static void cmd_amend(struct sx_engine *e)
 		return;
 	}
 	int64_t base = base_units(m, new_rem);
-	int64_t need = side == SX_BUY ? buy_need(m, new_price, new_rem) : base;
-	if (base < 0 || need < 0 || notional_of(m, new_price, new_rem) < 0 ||
-	    new_rem > INT64_MAX - o->filled)
+	int64_t notional = notional_of(m, new_price, new_rem);
+	int64_t need = side == SX_BUY ? with_reserve(m, notional) : base;
+	if (base < 0 || need < 0 || notional < 0 || new_rem > INT64_MAX - o->filled)
 		return reject(e, SX_INVALID_NUMBER, SX_F_QTY, SX_D_OVERFLOW, 0, 0, 0);
 	bool keep = new_price == o->price && new_rem <= o->remaining;
 	bool cross = !keep && book_would_cross(e, c->market, side, new_price);
