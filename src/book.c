@@ -128,9 +128,17 @@ void sx_book_free(struct sx_book *b)
 
 /* ---- ladder: direct slots and a two-level bitmap ---- */
 
+/* The slot of price relative to the window, computed without signed
+ * overflow for any int64 price and base (the window never wraps: see
+ * level_create); a price outside the window gives a value >= SX_LADDER_W. */
+static inline uint64_t lad_off(const struct sx_ladder *l, int64_t price)
+{
+	return (uint64_t)price - (uint64_t)l->base;
+}
+
 static inline bool lad_in(const struct sx_ladder *l, int64_t price)
 {
-	return (uint64_t)(price - l->base) < SX_LADDER_W;
+	return lad_off(l, price) < SX_LADDER_W;
 }
 
 static inline void lad_set(struct sx_ladder *l, uint32_t i)
@@ -322,7 +330,7 @@ uint32_t sx_book_find(const struct sx_pools *p, const struct sx_book *b,
 {
 	const struct sx_ladder *l = &b->lad[side];
 	if (lad_in(l, price))
-		return l->slot[price - l->base];
+		return l->slot[lad_off(l, price)];
 	const struct sx_level *L = p->levels;
 	uint32_t n = b->root[side];
 	while (n != SX_NIL) {
@@ -341,7 +349,7 @@ uint32_t sx_book_worse(const struct sx_pools *p, const struct sx_book *b, uint32
 	int64_t price = L[lv].price;
 	bool down = side == SX_BUY; /* away from the best: lower bids, higher asks */
 	if (L[lv].height == 0) {
-		uint32_t i = (uint32_t)(price - l->base);
+		uint32_t i = (uint32_t)lad_off(l, price);
 		int64_t j = down ? lad_prev(l, i) : lad_next(l, i + 1);
 		if (j >= 0)
 			return l->slot[j];
@@ -351,7 +359,7 @@ uint32_t sx_book_worse(const struct sx_pools *p, const struct sx_book *b, uint32
 	uint32_t t = tree_neighbour(L, b->root[side], price, down);
 	uint32_t c = SX_NIL;
 	if (l->count) {
-		if (down && price >= l->base + (int64_t)SX_LADDER_W)
+		if (down && price > l->base) /* above the window (tree levels are outside it) */
 			c = l->slot[lad_prev(l, SX_LADDER_W)];
 		else if (!down && price < l->base)
 			c = l->slot[lad_next(l, 0)];
@@ -369,10 +377,16 @@ static uint32_t level_create(struct sx_pools *p, struct sx_book *b,
 	struct sx_level *L = p->levels;
 	struct sx_ladder *l = &b->lad[side];
 	uint32_t h = level_alloc(p, price);
-	if (b->nlevels[side] == 0 && !lad_in(l, price)) /* an empty side: centre the window */
-		l->base = price > INT64_MIN / 2 ? price - SX_LADDER_W / 2 : price;
+	if (b->nlevels[side] == 0) {
+		/* an empty side: centre the window on its first price (every slot is
+		 * empty, so this is O(1)); keep base + SX_LADDER_W - 1 <= INT64_MAX so
+		 * no price in the window is out of range */
+		int64_t top = INT64_MAX - (int64_t)(SX_LADDER_W - 1);
+		int64_t base = price - (int64_t)(SX_LADDER_W / 2); /* prices are positive */
+		l->base = base < top ? base : top;
+	}
 	if (lad_in(l, price)) {
-		uint32_t i = (uint32_t)(price - l->base);
+		uint32_t i = (uint32_t)lad_off(l, price);
 		L[h].height = 0;
 		l->slot[i] = h;
 		lad_set(l, i);
@@ -396,7 +410,7 @@ static void level_delete(struct sx_pools *p, struct sx_book *b, enum sx_side sid
 		b->best[side] = sx_book_worse(p, b, h, side);
 	if (L[h].height == 0) {
 		struct sx_ladder *l = &b->lad[side];
-		uint32_t i = (uint32_t)(L[h].price - l->base);
+		uint32_t i = (uint32_t)lad_off(l, L[h].price);
 		SX_ASSERT(l->slot[i] == h);
 		l->slot[i] = SX_NIL;
 		lad_clear(l, i);
@@ -501,7 +515,7 @@ int sx_book_check(const struct sx_pools *p, const struct sx_book *b)
 				uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(m);
 				uint32_t lv = l->slot[i];
 				nl++;
-				if (lv == SX_NIL || L[lv].price != l->base + i || L[lv].height != 0)
+				if (lv == SX_NIL || lad_off(l, L[lv].price) != i || L[lv].height != 0)
 					return -__LINE__;
 			}
 		}

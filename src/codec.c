@@ -221,6 +221,66 @@ static bool finer_than(const char *s, size_t n, uint8_t dec)
 	return false;
 }
 
+/* 10^e mod m, for m >= 1 (e may be large: square and multiply). */
+static uint64_t pow10_mod(uint64_t e, uint64_t m)
+{
+	unsigned __int128 r = 1 % m, b = 10 % m;
+	for (; e; e >>= 1) {
+		if (e & 1)
+			r = r * b % m;
+		b = b * b % m;
+	}
+	return (uint64_t)r;
+}
+
+/*
+ * For a number too long to parse exactly (grammar already checked): is it
+ * not a whole number of step? Either a digit is finer than the step's
+ * decimals, or value x 10^dec (an integer then) is not divisible by the
+ * step's mantissa, computed digit by digit modulo the mantissa.
+ */
+static bool long_not_multiple(const char *s, size_t n, struct sx_step step)
+{
+	if (finer_than(s, n, step.dec))
+		return true;
+	uint64_t m = (uint64_t)step.mant;
+	if (m <= 1)
+		return false;
+	size_t e = n, dot = n;
+	for (size_t k = 0; k < n; k++) {
+		if (s[k] == 'e' || s[k] == 'E') {
+			e = k;
+			break;
+		}
+		if (s[k] == '.')
+			dot = k;
+	}
+	long long x = 0; /* the exponent, saturated */
+	if (e < n) {
+		size_t k = e + 1;
+		bool neg = s[k] == '-';
+		if (s[k] == '-' || s[k] == '+')
+			k++;
+		for (; k < n; k++)
+			x = x > 1000000000LL ? x : x * 10 + (s[k] - '0');
+		x = neg ? -x : x;
+	}
+	size_t start = s[0] == '-' ? 1 : 0;
+	size_t int_end = dot < e ? dot : e;
+	unsigned __int128 r = 0;
+	for (size_t k = start; k < e; k++) {
+		if (s[k] == '.' || s[k] == '0')
+			continue;
+		/* the digit's power of ten in value x 10^dec */
+		long long pos = k < int_end ? (long long)(int_end - 1 - k) : -(long long)(k - dot);
+		pos += x + step.dec;
+		if (pos < 0) /* finer than the step: already ruled out above */
+			return true;
+		r = (r + (unsigned __int128)(uint64_t)(s[k] - '0') * pow10_mod((uint64_t)pos, m)) % m;
+	}
+	return r != 0;
+}
+
 /*
  * A numeric field (JSON number or numeric string) as a count of step.
  * Syntax -> INVALID_NUMBER, sign -> sign_code, step -> INVALID_PRECISION,
@@ -267,8 +327,8 @@ static int num_field(struct dctx *d, enum key_id k, enum sx_field f, bool requir
 	if (zero && sign == SIGN_POSITIVE)
 		return fail(d, sign_code, f, SX_D_NOT_POSITIVE), -1;
 	if (st == SX_DEC_OVERFLOW) /* step before range: too many digits may be too fine */
-		return fail(d, finer_than(txt, n, step.dec) ? SX_INVALID_PRECISION : SX_INVALID_NUMBER, f,
-			    finer_than(txt, n, step.dec) ? SX_D_NOT_MULTIPLE : SX_D_OVERFLOW), -1;
+		return fail(d, long_not_multiple(txt, n, step) ? SX_INVALID_PRECISION : SX_INVALID_NUMBER,
+			    f, long_not_multiple(txt, n, step) ? SX_D_NOT_MULTIPLE : SX_D_OVERFLOW), -1;
 	int64_t steps;
 	st = sx_dec_to_steps(&v, step, &steps);
 	if (st == SX_DEC_NOT_MULTIPLE)
@@ -384,7 +444,9 @@ static bool dec_place(struct dctx *d)
 		return false;
 	if (c->otype == SX_LIMIT && price_field(d, mk, true, &c->price) < 0)
 		return false;
-	if (word_field(d, K_TIF, SX_F_TIF, SX_INVALID_TIF, w_tif, 4, SX_GTC, &c->tif) < 0)
+	/* tif applies to limit orders; a market order ignores it, like price */
+	if (c->otype == SX_LIMIT &&
+	    word_field(d, K_TIF, SX_F_TIF, SX_INVALID_TIF, w_tif, 4, SX_GTC, &c->tif) < 0)
 		return false;
 	if (c->otype == SX_MARKET) {
 		int64_t slip = 0;

@@ -87,9 +87,8 @@ static inline int64_t notional_of(const struct sx_market_cfg *m, int64_t price, 
 	return n;
 }
 
-/* What a buy at price for qty must hold: notional + fee at the higher rate.
- * Returns -1 when it does not fit an int64. */
-/* A notional (or -1) plus its fee reserve, or -1 when that does not fit. */
+/* A notional (or -1) plus its fee reserve at the higher of the maker and
+ * taker rates, or -1 when that does not fit an int64. */
 static inline int64_t with_reserve(const struct sx_market_cfg *m, int64_t n)
 {
 	int64_t need;
@@ -98,6 +97,7 @@ static inline int64_t with_reserve(const struct sx_market_cfg *m, int64_t n)
 	return need;
 }
 
+/* What a buy at price for qty must hold (or -1). */
 static int64_t buy_need(const struct sx_market_cfg *m, int64_t price, int64_t qty)
 {
 	return with_reserve(m, notional_of(m, price, qty));

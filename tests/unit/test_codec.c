@@ -766,8 +766,11 @@ static void test_decode_numbers(void **state)
 	expect_place_rej(buf, SX_INVALID_NUMBER, SX_F_SLIPPAGE, SX_D_OUT_OF_RANGE);
 	snprintf(buf, sizeof(buf), "%s\"slippage\":\"x\"}", MO);
 	expect_place_rej(buf, SX_INVALID_NUMBER, SX_F_SLIPPAGE, SX_D_SYNTAX);
+	/* a market order ignores tif (docs/protocol-json.md): slippage decides */
 	snprintf(buf, sizeof(buf), "%s\"slippage\":-1,\"tif\":\"x\"}", MO);
-	expect_place_rej(buf, SX_INVALID_TIF, SX_F_TIF, SX_D_UNKNOWN_VALUE);
+	expect_place_rej(buf, SX_INVALID_NUMBER, SX_F_SLIPPAGE, SX_D_NEGATIVE);
+	snprintf(buf, sizeof(buf), "%s\"tif\":\"x\"}", MO);
+	expect_type(buf, SX_CMD_PLACE_ORDER);
 	snprintf(buf, sizeof(buf), "%s\"slippage\":-1,\"stp\":\"x\"}", MO);
 	expect_place_rej(buf, SX_INVALID_NUMBER, SX_F_SLIPPAGE, SX_D_NEGATIVE);
 	/* a limit order ignores slippage */
