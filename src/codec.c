@@ -169,58 +169,6 @@ static int asset_field(struct dctx *d, uint16_t *out)
 
 enum sign_rule { SIGN_POSITIVE, SIGN_NONNEG };
 
-/*
- * For a number too long to parse exactly (grammar already checked): does
- * it have a nonzero digit finer than 10^-dec? Then it cannot be a multiple
- * of a step with dec decimals, which the spec checks before the range.
- */
-static bool finer_than(const char *s, size_t n, uint8_t dec)
-{
-	size_t i = 0, e = n;
-	for (size_t k = 0; k < n; k++)
-		if (s[k] == 'e' || s[k] == 'E') {
-			e = k;
-			break;
-		}
-	long long x = 0; /* the exponent, saturated */
-	if (e < n) {
-		size_t k = e + 1;
-		bool neg = s[k] == '-';
-		if (s[k] == '-' || s[k] == '+')
-			k++;
-		for (; k < n; k++)
-			x = x > 1000000000LL ? x : x * 10 + (s[k] - '0');
-		x = neg ? -x : x;
-	}
-	if (i < e && s[i] == '-')
-		i++;
-	long long pos = 0; /* decimal position of the next digit after the point: -1, -2, ... */
-	bool frac = false;
-	for (; i < e; i++) {
-		if (s[i] == '.') {
-			frac = true;
-			continue;
-		}
-		if (frac) {
-			pos--;
-			if (s[i] != '0' && pos + x < -(long long)dec)
-				return true;
-		}
-	}
-	/* integer digits sit at positions >= 0 (+ x): finer only with a very negative exponent */
-	if (x < 0) {
-		long long p = 0;
-		for (size_t k = (s[0] == '-'); k < e && s[k] != '.'; k++)
-			p++;
-		for (size_t k = (s[0] == '-'); k < e && s[k] != '.'; k++) {
-			p--;
-			if (s[k] != '0' && p + x < -(long long)dec)
-				return true;
-		}
-	}
-	return false;
-}
-
 /* 10^e mod m, for m >= 1 (e may be large: square and multiply). */
 static uint64_t pow10_mod(uint64_t e, uint64_t m)
 {
@@ -235,17 +183,14 @@ static uint64_t pow10_mod(uint64_t e, uint64_t m)
 
 /*
  * For a number too long to parse exactly (grammar already checked): is it
- * not a whole number of step? Either a digit is finer than the step's
- * decimals, or value x 10^dec (an integer then) is not divisible by the
- * step's mantissa, computed digit by digit modulo the mantissa.
+ * not a whole number of step? Either a nonzero digit is finer than the
+ * step's decimals, or value x 10^dec (an integer then) is not divisible by
+ * the step's mantissa, computed digit by digit modulo the mantissa. The spec
+ * checks the step before the range, so such a number is INVALID_PRECISION.
  */
 static bool long_not_multiple(const char *s, size_t n, struct sx_step step)
 {
-	if (finer_than(s, n, step.dec))
-		return true;
-	uint64_t m = (uint64_t)step.mant;
-	if (m <= 1)
-		return false;
+	uint64_t m = step.mant > 1 ? (uint64_t)step.mant : 1;
 	size_t e = n, dot = n;
 	for (size_t k = 0; k < n; k++) {
 		if (s[k] == 'e' || s[k] == 'E') {
@@ -274,9 +219,10 @@ static bool long_not_multiple(const char *s, size_t n, struct sx_step step)
 		/* the digit's power of ten in value x 10^dec */
 		long long pos = k < int_end ? (long long)(int_end - 1 - k) : -(long long)(k - dot);
 		pos += x + step.dec;
-		if (pos < 0) /* finer than the step: already ruled out above */
+		if (pos < 0) /* a nonzero digit finer than the step's decimals */
 			return true;
-		r = (r + (unsigned __int128)(uint64_t)(s[k] - '0') * pow10_mod((uint64_t)pos, m)) % m;
+		if (m > 1)
+			r = (r + (unsigned __int128)(uint64_t)(s[k] - '0') * pow10_mod((uint64_t)pos, m)) % m;
 	}
 	return r != 0;
 }
