@@ -4,7 +4,9 @@
  * engine, and each command's output encoded to JSON. Checks: the decoder
  * never fails to produce a command, every command ends with exactly one
  * reply, encoded replies and events are valid JSON, the engine's
- * invariants hold after every command (sx_engine_validate).
+ * invariants hold after every 8th command and after the last
+ * (sx_engine_validate walks the whole state, so after every command it
+ * dominated the run time).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -63,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sx_config_defaults(&cfg);
 	cfg.max_orders = 64;
 	cfg.max_accounts = 32;
+	cfg.nmarkets = 2; /* SOL_USDC and ETH_USDC: each market costs two 256 KiB ladders per input */
 	cfg.markets[0].maker_fee_bps = 7;
 	cfg.markets[0].taker_fee_bps = 13;
 	struct sx_engine *e;
@@ -97,12 +100,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				check_json(out, k);
 		}
 		char why[256];
+		p += len + (nl ? 1 : 0);
+		/* every 8th command and after the last: validate() walks the whole
+		 * state, and after every command it dominated the run time */
+		if ((seq & 7) != 0 && p < end && seq < 256)
+			continue;
 		if (sx_engine_validate(e, why, sizeof(why)) != 0) {
 			fprintf(stderr, "invariant broken after command %llu: %s\n",
 				(unsigned long long)seq, why);
 			abort();
 		}
-		p += len + (nl ? 1 : 0);
 	}
 	sx_engine_destroy(e);
 	return 0;
