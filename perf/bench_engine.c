@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ struct params {
 	uint64_t seed;
 	const char *json;
 	int callgrind;      /* only run the callgrind window */
+	int cpu;            /* pin to this CPU (-1: do not pin) */
 	uint64_t cg_commands;
 };
 
@@ -353,18 +355,21 @@ static void usage(void)
 		"  --users N      active users (default 2,000)\n"
 		"  --depth N      target resting orders (default 1,000)\n"
 		"  --spread T     price band per side in ticks (default 750: ~750 levels)\n"
+		"  --cpu N        pin the benchmark thread to CPU N (as sequexd pins its sequencer)\n"
 		"  --callgrind N  run only N commands with callgrind instrumentation on\n"
 		"                 (use under valgrind --tool=callgrind --instr-atstart=no)\n");
 }
 
 int main(int argc, char **argv)
 {
-	struct params p = {.commands = 5000000, .users = 2000, .depth = 1000, .spread = 750, .seed = 1};
+	struct params p = {.commands = 5000000, .users = 2000, .depth = 1000, .spread = 750, .seed = 1,
+			   .cpu = -1};
 	static const struct option opts[] = {
 		{"commands", required_argument, 0, 'n'}, {"users", required_argument, 0, 'u'},
 		{"depth", required_argument, 0, 'd'},    {"spread", required_argument, 0, 's'},
 		{"seed", required_argument, 0, 'r'},     {"json", required_argument, 0, 'j'},
-		{"callgrind", required_argument, 0, 'c'}, {"help", no_argument, 0, 'h'},
+		{"callgrind", required_argument, 0, 'c'}, {"cpu", required_argument, 0, 'p'},
+		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0}};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -376,6 +381,7 @@ int main(int argc, char **argv)
 		case 'r': p.seed = strtoull(optarg, NULL, 10); break;
 		case 'j': p.json = optarg; break;
 		case 'c': p.callgrind = 1; p.cg_commands = strtoull(optarg, NULL, 10); break;
+		case 'p': p.cpu = atoi(optarg); break;
 		default: usage(); return ch == 'h' ? 0 : 1;
 		}
 	}
@@ -385,6 +391,15 @@ int main(int argc, char **argv)
 	}
 	if (p.callgrind)
 		p.commands = p.cg_commands;
+	if (p.cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(p.cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+			fprintf(stderr, "bench: cannot pin to CPU %d: %s\n", p.cpu, strerror(errno));
+			return 1;
+		}
+	}
 	rng_state = p.seed;
 
 	static struct sx_config cfg;

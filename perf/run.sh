@@ -8,11 +8,15 @@
 #     noisy shared VMs where wall-clock time is not).
 # Results: perf/results/engine-<date>.json (one JSON object per run plus a
 # summary) and the text on stdout.
+# The benchmark thread is pinned to the last CPU, where sequexd's `auto`
+# placement puts the sequencer (spec/config.md [cpu]); pass --cpu N to choose
+# another, or --cpu -1 not to pin.
 # Usage: perf/run.sh [RUNS] [extra bench_engine options...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 shift || true
+case " $* " in *" --cpu "*) ;; *) set -- --cpu "$(($(nproc) - 1))" "$@" ;; esac
 scripts/deps.sh
 [ -f build-release/build.ninja ] || meson setup build-release --buildtype=release >/dev/null
 ninja -C build-release perf/bench_engine >/dev/null
