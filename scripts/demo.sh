@@ -17,4 +17,4 @@ build-release/sequex replay --summary --validate tests/scenarios/demo.jsonl
 echo
 echo "== load: 1,000,000 commands of the exchange-core-style mix through the engine"
 echo "   (in-process, one core; perf/run.sh runs the full benchmark, docs/benchmarks.md has figures)"
-build-release/perf/bench_engine --commands 1000000
+build-release/perf/bench_engine --commands 1000000 --cpu "$(($(nproc) - 1))"
